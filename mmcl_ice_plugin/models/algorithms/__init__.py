@@ -1,0 +1,4 @@
+from .base_reid import BaseReID
+from .supervised import Supervised
+
+__all__ = ['BaseReID', 'Supervised']

@@ -1,0 +1,94 @@
+"""``BaseReID``: backbone + BN neck, feature extraction and evaluation for every algorithm."""
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+
+from ...registry import MODELS
+
+TEST_FEATURES = ('pre_bn', 'post_bn')
+
+
+@MODELS.register_module()
+class BaseReID(BaseModel):
+    """A re-ID model: ``backbone`` (any registered backbone; a tuple output uses its last
+    element) followed by ``neck`` (pooling + BN), giving ``(pre_bn, post_bn)`` features.
+
+    ``forward(mode='predict')`` returns, per image, a dict with the test feature (``pre_bn`` or
+    ``post_bn``, L2-normalised when ``normalize_test``) and the identity, camera, query flag and
+    index of the item, which :class:`ReIDMetric` consumes. ``mode='tensor'`` returns the test
+    features as one tensor. Subclasses implement ``loss``.
+
+    Args:
+        backbone: backbone config (e.g. ``dict(type='TorchreidBackbone', name='resnet50')``).
+        neck: neck config; ``in_channels`` is filled from ``backbone.out_channels`` (or probed).
+        test_feature: ``'pre_bn'`` (MMCL) or ``'post_bn'`` (ICE, supervised BNNeck).
+        normalize_test: L2-normalise the test feature.
+    """
+
+    def __init__(self, backbone: dict, neck: Optional[dict] = None,
+                 test_feature: str = 'post_bn', normalize_test: bool = True,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if test_feature not in TEST_FEATURES:
+            raise ValueError(f'test_feature must be one of {TEST_FEATURES} (config key '
+                             f'model.test_feature), got {test_feature!r}.')
+        self.backbone = MODELS.build(backbone)
+        neck = dict(type='BNNeck', **(neck or {}))
+        if neck.get('in_channels') is None:
+            neck['in_channels'] = self._backbone_channels()
+        self.neck = MODELS.build(neck)
+        self.feat_dim = self.neck.out_channels
+        self.test_feature = test_feature
+        self.normalize_test = normalize_test
+
+    @torch.no_grad()
+    def _backbone_channels(self) -> int:
+        channels = getattr(self.backbone, 'out_channels', None)
+        if isinstance(channels, int):
+            return channels
+        was_training = self.backbone.training
+        self.backbone.eval()
+        channels = int(self._backbone_forward(torch.zeros(1, 3, 256, 128)).shape[1])
+        self.backbone.train(was_training)
+        return channels
+
+    def _backbone_forward(self, img: torch.Tensor) -> torch.Tensor:
+        out = self.backbone(img)
+        return out[-1] if isinstance(out, (tuple, list)) else out
+
+    def extract_feat(self, img: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """``(pre_bn, post_bn)`` features of a batch, not normalised."""
+        return self.neck(self._backbone_forward(img))
+
+    def test_features(self, img: torch.Tensor) -> torch.Tensor:
+        """The features used for retrieval (``test_feature``, normalised if asked)."""
+        pre, post = self.extract_feat(img)
+        feat = pre if self.test_feature == 'pre_bn' else post
+        return F.normalize(feat, dim=1) if self.normalize_test else feat
+
+    def forward(self, img: Union[torch.Tensor, List[torch.Tensor]],
+                index: Optional[torch.Tensor] = None, pid: Optional[torch.Tensor] = None,
+                camid: Optional[torch.Tensor] = None, is_query: Optional[torch.Tensor] = None,
+                mode: str = 'tensor') -> Union[torch.Tensor, Dict[str, torch.Tensor], List[dict]]:
+        if mode == 'loss':
+            return self.loss(img, index=index, pid=pid, camid=camid)
+        if mode == 'predict':
+            return self.predict(img, index=index, pid=pid, camid=camid, is_query=is_query)
+        if mode == 'tensor':
+            return self.test_features(img)
+        raise ValueError(f"Invalid mode {mode!r}: 'loss', 'predict' or 'tensor'.")
+
+    def loss(self, img, index, pid, camid) -> Dict[str, torch.Tensor]:
+        raise NotImplementedError(f'{type(self).__name__} is not trainable; use an algorithm '
+                                  '(Supervised, MMCL, ICE) as model.type.')
+
+    def predict(self, img: torch.Tensor, index: torch.Tensor, pid: torch.Tensor,
+                camid: torch.Tensor, is_query: Optional[torch.Tensor] = None) -> List[dict]:
+        feats = self.test_features(img).float().cpu()
+        flags = is_query.tolist() if is_query is not None else [False] * len(feats)
+        return [dict(feat=f, index=int(i), pid=int(p), camid=int(c), is_query=bool(q))
+                for f, i, p, c, q in zip(feats, index.tolist(), pid.tolist(), camid.tolist(),
+                                         flags)]
