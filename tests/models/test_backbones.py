@@ -1,0 +1,97 @@
+import pytest
+import torch
+from mmengine.model import BaseModule
+from torch import nn
+
+from mmcl_ice_plugin.models import BaseReID, TorchreidBackbone
+from mmcl_ice_plugin.registry import MODELS
+
+
+@pytest.mark.parametrize('name,channels,has_map', [
+    ('resnet18', 512, True),
+    ('resnet50', 2048, True),
+    ('resnet50_ibn_a', 2048, True),
+    ('osnet_x0_25', 128, True),
+    ('mobilenetv2_x1_0', 1280, True),
+    ('shufflenet_v2_x0_5', 1024, True),
+    ('densenet121', 1024, False),
+])
+def test_torchreid_names_give_features(name, channels, has_map):
+    model = BaseReID(backbone=dict(type='TorchreidBackbone', name=name))
+    assert model.feat_dim == channels
+    assert model.backbone.use_featuremaps == has_map
+    pre, post = model.extract_feat(torch.randn(2, 3, 64, 32))
+    assert pre.shape == post.shape == (2, channels)
+    feats = model(torch.randn(2, 3, 64, 32), mode='tensor')
+    torch.testing.assert_close(feats.norm(dim=1), torch.ones(2))
+
+
+def test_resnet_last_stride_one_gives_16x8_map():
+    stride1 = TorchreidBackbone('resnet50', last_stride=1)
+    stride2 = TorchreidBackbone('resnet50', last_stride=2)
+    x = torch.randn(1, 3, 256, 128)
+    assert stride1(x).shape == (1, 2048, 16, 8)
+    assert stride2(x).shape == (1, 2048, 8, 4)
+
+
+def test_unknown_backbone_name_is_a_clear_error():
+    with pytest.raises(KeyError, match='model.backbone.name.*resnet50'):
+        TorchreidBackbone('resnet5O')
+
+
+def test_local_weight_file_is_loaded(tmp_path):
+    source = TorchreidBackbone('resnet18')
+    path = tmp_path / 'r18.pth'
+    # a torchvision-style file: plain state dict, classifier head under other names
+    state = {k[len('model.'):]: v for k, v in source.state_dict().items()}
+    state['fc.weight'] = torch.zeros(1000, 512)
+    torch.save(state, path)
+    loaded = TorchreidBackbone('resnet18', pretrained=str(path))
+    for key, value in source.state_dict().items():
+        torch.testing.assert_close(loaded.state_dict()[key], value)
+
+
+def test_local_weight_file_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match='model.backbone.pretrained'):
+        TorchreidBackbone('resnet18', pretrained=str(tmp_path / 'missing.pth'))
+    path = tmp_path / 'other.pth'
+    torch.save({'something.else': torch.zeros(3)}, path)
+    with pytest.raises(ValueError, match='No tensor'):
+        TorchreidBackbone('resnet18', pretrained=str(path))
+
+
+@MODELS.register_module(force=True)
+class TinyTestBackbone(BaseModule):
+    """An mmengine-registered backbone returning a tuple of stages, as mm* backbones do."""
+
+    def __init__(self, width: int = 8) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, width, 3, stride=2, padding=1)
+        self.stage = nn.Conv2d(width, 2 * width, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        a = torch.relu(self.stem(x))
+        return a, torch.relu(self.stage(a))
+
+
+def test_any_registered_backbone_works():
+    model = MODELS.build(dict(type='Supervised', num_classes=3,
+                              backbone=dict(type='TinyTestBackbone', width=4)))
+    assert model.feat_dim == 8
+    losses = model(torch.randn(8, 3, 32, 16), pid=torch.tensor([0, 0, 1, 1, 2, 2, 0, 1]),
+                   mode='loss')
+    assert set(losses) == {'loss_ce', 'loss_triplet', 'accuracy'}
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    assert model.backbone.stem.weight.grad is not None
+
+
+def test_gem_neck_and_frozen_bias():
+    model = BaseReID(backbone=dict(type='TinyTestBackbone'),
+                     neck=dict(pooling='gem', bias_trainable=False))
+    assert not model.neck.bn.bias.requires_grad
+    pre, _ = model.extract_feat(torch.rand(2, 3, 32, 16))
+    fmap = model.backbone(torch.rand(2, 3, 32, 16))[-1]
+    assert pre.shape == (2, 16)
+    with pytest.raises(ValueError, match='model.neck.pooling'):
+        BaseReID(backbone=dict(type='TinyTestBackbone'), neck=dict(pooling='max3'))
+    assert fmap.dim() == 4

@@ -1,0 +1,60 @@
+"""Evaluate a checkpoint (or, with ``--untrained``, the initial weights) on the config's test set.
+
+    python tools/test.py configs/supervised_r50_market.py CKPT [--work-dir D] [--out FILE]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from mmcl_ice_plugin.compat import init_cpu_distributed
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Evaluate a re-ID model')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', nargs='?', help='checkpoint file')
+    parser.add_argument('--untrained', action='store_true',
+                        help='evaluate the model as built, without loading a checkpoint')
+    parser.add_argument('--work-dir', help='the dir to save logs')
+    parser.add_argument('--out', help='write the metrics to this JSON file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if (args.checkpoint is None) == (not args.untrained):
+        parser.error('give a checkpoint, or --untrained (not both)')
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.checkpoint is not None and not osp.isfile(args.checkpoint):
+        raise SystemExit(f'checkpoint {args.checkpoint!r} not found.')
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    init_cpu_distributed(args.launcher)
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+
+
+if __name__ == '__main__':
+    main()
