@@ -1,0 +1,151 @@
+"""``ReIDDataset``: any torchreid image dataset by name, or a folder in Market-1501 layout."""
+import glob
+import os.path as osp
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+from torch.utils.data import Dataset
+from torchreid.reid.data.datasets import __image_datasets as TORCHREID_IMAGE_DATASETS
+from torchreid.reid.data.datasets.image.market1501 import Market1501
+
+from ..registry import DATASETS
+from .image_io import read_image
+from .transforms import build_pipeline
+
+SPLITS = ('train', 'query', 'gallery', 'query+gallery')
+
+MARKET_LAYOUT = """{root}/
+    bounding_box_train/   0002_c1s1_000451_03.jpg ...  (pid_c<cam>s<seq>_<frame>_<box>.jpg)
+    query/
+    bounding_box_test/"""
+
+# Where torchreid expects each dataset under its ``root`` (torchreid's own folder names).
+TORCHREID_LAYOUTS = {
+    'market1501': '{root}/market1501/Market-1501-v15.09.15/{{bounding_box_train,query,'
+                  'bounding_box_test}}/  (or the three folders directly in {root}/market1501/)',
+    'dukemtmcreid': '{root}/dukemtmc-reid/DukeMTMC-reID/{{bounding_box_train,query,'
+                    'bounding_box_test}}/',
+    'msmt17': '{root}/msmt17/MSMT17_V1/{{train,test,list_train.txt,list_val.txt,'
+              'list_query.txt,list_gallery.txt}}  (MSMT17_V2 also accepted)',
+    'cuhk03': '{root}/cuhk03/cuhk03_release/cuhk-03.mat  (+ cuhk03_new_protocol_config_*.mat)',
+}
+
+
+class _MarketFolder(Market1501):
+    """torchreid's Market-1501 parser pointed at a folder that holds the three splits itself."""
+
+    dataset_dir = ''
+
+
+def _missing(source: str, root: str, detail: str) -> FileNotFoundError:
+    layout = (MARKET_LAYOUT.format(root=root) if source == 'folder' else
+              TORCHREID_LAYOUTS.get(source, '{root}/<torchreid dataset_dir>/...').format(
+                  root=root))
+    return FileNotFoundError(
+        f"Dataset '{source}' not found under data_root={root!r}: {detail}.\n"
+        f'Expected layout:\n{layout}\n'
+        'Fix: put the dataset there or set the config key data_root '
+        '(train_dataloader.dataset.data_root / val_dataloader.dataset.data_root). '
+        'Nothing is downloaded automatically.')
+
+
+def load_torchreid_splits(source: str, data_root: str) -> Tuple[list, list, list]:
+    """Parse a dataset with torchreid's own parser; returns (train, query, gallery) lists of
+    ``(img_path, pid, camid, dsetid)``. ``source='folder'`` reads a Market-1501-layout folder.
+
+    Fails at once, with the expected layout, when the folder is missing (torchreid would
+    otherwise try to download it).
+    """
+    root = osp.abspath(osp.expanduser(data_root))
+    if source == 'folder':
+        cls = _MarketFolder
+        for sub in ('bounding_box_train', 'query', 'bounding_box_test'):
+            folder = osp.join(root, sub)
+            if not osp.isdir(folder):
+                raise _missing(source, root, f'{folder} does not exist')
+            if not glob.glob(osp.join(folder, '*.jpg')):
+                raise ValueError(f'{folder} holds no .jpg image: every split of a Market-1501 '
+                                 'layout folder needs images (config key dataset.data_root).')
+    elif source in TORCHREID_IMAGE_DATASETS:
+        cls = TORCHREID_IMAGE_DATASETS[source]
+        if not osp.isdir(osp.join(root, cls.dataset_dir)):
+            raise _missing(source, root, f'{osp.join(root, cls.dataset_dir)} does not exist')
+    else:
+        raise KeyError(
+            f"Unknown dataset source {source!r} (config key dataset.source). Use 'folder' for a "
+            f'Market-1501-layout folder or a torchreid name: {sorted(TORCHREID_IMAGE_DATASETS)}.')
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            parsed = cls(root=root, verbose=False)
+    except (RuntimeError, AssertionError) as err:
+        raise _missing(source, root, str(err) or 'torchreid could not parse it') from err
+    except IndexError as err:  # torchreid indexes the first item of each split
+        raise ValueError(f"Dataset '{source}' at {root!r}: one of its splits (train, query, "
+                         'gallery) holds no image; check the folders.') from err
+    return parsed.train, parsed.query, parsed.gallery
+
+
+@DATASETS.register_module()
+class ReIDDataset(Dataset):
+    """A re-identification image set with per-item ``index``, ``pid``, ``camid``.
+
+    Args:
+        data_root: for a torchreid ``source``, torchreid's ``root`` (the folder that holds e.g.
+            ``market1501/``); for ``source='folder'``, the folder holding
+            ``bounding_box_train/``, ``query/`` and ``bounding_box_test/``.
+        source: a torchreid image dataset name (``market1501``, ``dukemtmcreid``, ``msmt17``,
+            ``cuhk03``, ...) or ``'folder'``.
+        split: ``'train'``, ``'query'``, ``'gallery'`` or ``'query+gallery'`` (queries first).
+        pipeline: transform config (see :func:`build_pipeline`); ``None`` returns PIL images.
+
+    Items are sorted by path inside each split, so an ``index`` means the same image on every
+    machine. ``pid`` is the ground truth (torchreid relabels train pids to 0..K-1); unsupervised
+    methods use it only for monitoring. Each item is a dict ``{img, index, pid, camid, is_query}``
+    where ``img`` is one tensor or a list of views.
+    """
+
+    def __init__(self, data_root: str, source: str = 'folder', split: str = 'train',
+                 pipeline: Optional[Union[dict, list, Callable]] = None) -> None:
+        if split not in SPLITS:
+            raise ValueError(f'Unknown split {split!r} (config key dataset.split); '
+                             f'choose one of {SPLITS}.')
+        self.data_root = data_root
+        self.source = source
+        self.split = split
+        train, query, gallery = load_torchreid_splits(source, data_root)
+        parts: Dict[str, list] = {'train': train, 'query': query, 'gallery': gallery}
+        records: List[Tuple[str, int, int, bool]] = []
+        for name in split.split('+'):
+            items = sorted(parts[name], key=lambda r: r[0])
+            records += [(r[0], int(r[1]), int(r[2]), name == 'query') for r in items]
+        if not records:
+            raise ValueError(f"Split '{split}' of dataset '{source}' at {data_root!r} holds no "
+                             'image: check the folder (config key dataset.split).')
+        self.img_paths = [r[0] for r in records]
+        self.pids = np.array([r[1] for r in records], dtype=np.int64)
+        self.camids = np.array([r[2] for r in records], dtype=np.int64)
+        self.is_query = np.array([r[3] for r in records], dtype=bool)
+        self.pipeline = build_pipeline(pipeline) if pipeline is not None else None
+
+    def __len__(self) -> int:
+        return len(self.img_paths)
+
+    @property
+    def num_cams(self) -> int:
+        return int(self.camids.max()) + 1
+
+    @property
+    def num_pids(self) -> int:
+        return len(np.unique(self.pids))
+
+    def load_image(self, index: int) -> Any:
+        return read_image(self.img_paths[index])
+
+    def __getitem__(self, index: int) -> Dict[str, Any]:
+        img = self.load_image(index)
+        if self.pipeline is not None:
+            img = self.pipeline(img)
+        return dict(img=img, index=index, pid=int(self.pids[index]),
+                    camid=int(self.camids[index]), is_query=bool(self.is_query[index]))
