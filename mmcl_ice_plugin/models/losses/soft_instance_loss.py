@@ -1,0 +1,55 @@
+"""ICE soft instance consistency loss ``L_sins`` (Chen, Lagadec, Bremond, ICE, ICCV 2021, Eq. 7)."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ...registry import MODELS
+
+
+@MODELS.register_module()
+class SoftInstanceLoss(nn.Module):
+    """KL divergence from the teacher's weak-view affinities to the student's strong-view ones.
+
+    Target ``P = softmax_row(n(e_w) @ n(e_w).T / tau)`` (teacher, weakly augmented view),
+    input ``Q = softmax_row(n(f) @ n(e_s).T / tau)`` (student against the teacher's other
+    strong view), ``L_sins = weight * (1/B) * sum_i KL(P_i || Q_i)``, i.e.
+    ``weight * F.kl_div(log Q, P, reduction='batchmean')``. ``n`` = L2 normalisation.
+    Defaults: ``tau = 0.4``, ``weight = 10`` (the authors' code).
+
+    Code vs paper: the loss weight 10 is in the code only. ``log Q`` is computed with
+    ``log_softmax`` (the code takes ``log(softmax)``; the same value, stabler).
+
+    Both teacher inputs are detached: only the student receives gradients. With B = 1 both
+    distributions are ``[1]`` and the loss is 0.
+
+    Args:
+        temperature: tau, shared by target and input.
+        weight: multiplier of the KL divergence.
+
+    Call:
+        student: ``(B, D)`` student features of the strong view ``x1``.
+        teacher_strong: ``(B, D)`` teacher features of the other strong view ``x2``.
+        teacher_weak: ``(B, D)`` teacher features of the weak view ``xw``.
+
+    Returns:
+        Scalar loss.
+    """
+
+    def __init__(self, temperature: float = 0.4, weight: float = 10.0) -> None:
+        super().__init__()
+        if temperature <= 0:
+            raise ValueError(f'SoftInstanceLoss temperature must be > 0, got {temperature}.')
+        self.temperature = temperature
+        self.weight = weight
+
+    def forward(self, student: torch.Tensor, teacher_strong: torch.Tensor,
+                teacher_weak: torch.Tensor) -> torch.Tensor:
+        if student.dim() != 2 or not student.shape == teacher_strong.shape == teacher_weak.shape:
+            raise ValueError('SoftInstanceLoss expects three (B, D) tensors of one shape, got '
+                             f'{tuple(student.shape)}, {tuple(teacher_strong.shape)} and '
+                             f'{tuple(teacher_weak.shape)}.')
+        weak = F.normalize(teacher_weak.detach(), dim=1)
+        target = F.softmax(weak @ weak.t() / self.temperature, dim=1)
+        sim = F.normalize(student, dim=1) @ F.normalize(teacher_strong.detach(), dim=1).t()
+        log_input = F.log_softmax(sim / self.temperature, dim=1)
+        return self.weight * F.kl_div(log_input, target, reduction='batchmean')
