@@ -12,13 +12,17 @@
 """
 import os
 import os.path as osp
+import warnings
 from typing import Any, Optional, Sequence
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.model import MMDistributedDataParallel
-from .registry import MODEL_WRAPPERS
 from mmengine.runner.checkpoint import CheckpointLoader
+
+from .registry import MODEL_WRAPPERS
+
+warnings.filterwarnings('ignore', message='Cython evaluation', category=UserWarning)
 
 
 def _load_from_local(filename: str, map_location: Any = None) -> Any:

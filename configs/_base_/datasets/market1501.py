@@ -6,7 +6,7 @@ height, width = 256, 128
 norm = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
 
 test_pipeline = [
-    dict(type='Resize', size=(height, width)),
+    dict(type='Resize', size=(height, width), interpolation='bicubic'),
     dict(type='ToTensor'),
     dict(type='Normalize', **norm),
 ]

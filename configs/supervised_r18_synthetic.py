@@ -1,0 +1,22 @@
+# Supervised baseline on the generated demo set (make demo): ResNet-18 from scratch, 128x64,
+# PxK = 8x4, 30 epochs of Adam. num_classes is the number of training identities of the
+# 'small' preset (tools/make_synthetic_reid.py data/synthetic --preset small).
+_base_ = [
+    './_base_/datasets/synthetic.py',
+    './_base_/schedules/supervised_60e.py',
+    './_base_/default_runtime.py',
+]
+model = dict(
+    type='Supervised',
+    num_classes=100,
+    backbone=dict(type='TorchreidBackbone', name='resnet18', pretrained=False, last_stride=1),
+    neck=dict(pooling='avg', bias_trainable=False),
+    test_feature='post_bn',
+)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=5,
+         convert_to_iter_based=True),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[20], gamma=0.1),
+]
+train_cfg = dict(max_epochs=30, val_interval=10)
+default_hooks = dict(logger=dict(interval=20))
