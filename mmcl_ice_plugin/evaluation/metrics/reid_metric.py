@@ -1,0 +1,131 @@
+"""Re-identification metric: mAP and CMC ranks on a query + gallery set (Market-1501 protocol)."""
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+from torchreid.reid.utils import re_ranking
+
+from mmcl_ice_plugin.registry import METRICS
+from ..rank import evaluate_rank
+
+_SAMPLE_KEYS = ('feat', 'pid', 'camid', 'is_query', 'index')
+
+
+def pairwise_distance(x: torch.Tensor, y: torch.Tensor, metric: str) -> torch.Tensor:
+    """Distance matrix between the rows of ``x`` and ``y``, in float32 (one matmul).
+
+    ``'cosine'``: ``1 - <x/|x|, y/|y|>``; ``'euclidean'``: squared Euclidean distance
+    ``|x|^2 + |y|^2 - 2<x, y>``, not clamped, as torchreid's ``compute_distance_matrix``.
+    """
+    x, y = x.float(), y.float()
+    if metric == 'cosine':
+        return 1 - F.normalize(x, dim=1) @ F.normalize(y, dim=1).T
+    if metric == 'euclidean':
+        sq = x.pow(2).sum(dim=1, keepdim=True) + y.pow(2).sum(dim=1)
+        return torch.addmm(sq, x, y.T, beta=1, alpha=-2)
+    raise ValueError(f"Unknown metric {metric!r}: use 'cosine' or 'euclidean'.")
+
+
+@METRICS.register_module()
+class ReIDMetric(BaseMetric):
+    """mAP and CMC rank-k of a query/gallery retrieval, Market-1501 protocol.
+
+    Every query is matched against the whole gallery; gallery items with the query's pid and the
+    query's camera are ignored for that query, queries without any remaining match are skipped
+    (see :func:`mmcl_ice_plugin.evaluation.evaluate_rank`). Values are percentages (0-100), as
+    torchreid prints them.
+
+    ``process`` takes the model's ``predict`` output: one dict per image with keys ``feat``
+    (1-D tensor, any device), ``pid``, ``camid``, ``index`` (ints) and ``is_query`` (bool).
+    ``compute_metrics`` orders the images by ``index``, splits query and gallery by
+    ``is_query``, builds the query x gallery distance matrix with a float32 matmul
+    (``num_query * num_gallery * 4`` bytes: 0.2 GB on Market-1501, 3.8 GB on MSMT17) and ranks.
+
+    Args:
+        metric: ``'cosine'`` (1 - cosine similarity) or ``'euclidean'`` (squared Euclidean
+            distance, like torchreid).
+        ranks: CMC ranks to report, 1-based (``rank1``, ``rank5``, ...). A rank beyond the
+            gallery size reports the last CMC value.
+        rerank: apply k-reciprocal re-ranking (Zhong et al., CVPR 2017) with torchreid's
+            ``re_ranking`` on the distances of ``metric``. It needs the (Q+G) x (Q+G) distance
+            matrix and loops over the images in Python: fine for small sets, minutes and
+            several GB on Market-1501.
+        rerank_k1: k1 of the re-ranking.
+        rerank_k2: k2 of the re-ranking (query expansion).
+        rerank_lambda: weight of the original distance in the re-ranked distance.
+        collect_device: device used to gather results across ranks ('cpu' or 'gpu').
+        prefix: prefix of the metric names (none by default: keys are ``mAP``, ``rank1``, ...).
+    """
+
+    # Empty, not None: metric names stay unprefixed and mmengine does not warn about it.
+    default_prefix: Optional[str] = ''
+
+    def __init__(self,
+                 metric: str = 'cosine',
+                 ranks: Sequence[int] = (1, 5, 10),
+                 rerank: bool = False,
+                 rerank_k1: int = 20,
+                 rerank_k2: int = 6,
+                 rerank_lambda: float = 0.3,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        if metric not in ('cosine', 'euclidean'):
+            raise ValueError(f"ReIDMetric: unknown metric {metric!r}; use 'cosine' or 'euclidean'.")
+        ranks = tuple(int(r) for r in ranks)
+        if not ranks or min(ranks) < 1:
+            raise ValueError(f'ReIDMetric: ranks must be 1-based positive ints, got {ranks}.')
+        self.metric = metric
+        self.ranks = ranks
+        self.rerank = rerank
+        self.rerank_k1 = rerank_k1
+        self.rerank_k2 = rerank_k2
+        self.rerank_lambda = rerank_lambda
+
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Store a CPU copy of each image's feature and labels."""
+        for sample in data_samples:
+            missing = [k for k in _SAMPLE_KEYS if k not in sample]
+            if missing:
+                raise KeyError(f'ReIDMetric: a predicted sample lacks {missing}; the model\'s '
+                               f'predict() must return dicts with keys {list(_SAMPLE_KEYS)}.')
+            self.results.append(dict(
+                # clone: a view would drag its whole batch storage along when gathered.
+                feat=sample['feat'].detach().to('cpu', torch.float32).clone(),
+                pid=int(sample['pid']),
+                camid=int(sample['camid']),
+                is_query=bool(sample['is_query']),
+                index=int(sample['index'])))
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Rank the gallery for every query; return mAP and the CMC ranks in percent."""
+        results = sorted(results, key=lambda r: r['index'])
+        feats = torch.stack([r['feat'] for r in results])
+        pids = np.array([r['pid'] for r in results], dtype=np.int64)
+        camids = np.array([r['camid'] for r in results], dtype=np.int64)
+        is_query = np.array([r['is_query'] for r in results], dtype=bool)
+        num_q, num_g = int(is_query.sum()), int((~is_query).sum())
+        if num_q == 0 or num_g == 0:
+            raise ValueError(f'ReIDMetric needs query and gallery images, got {num_q} queries and '
+                             f'{num_g} gallery images: the evaluation dataset must mark its query '
+                             'items with is_query=True and hold gallery items (is_query=False).')
+        q_mask = torch.from_numpy(is_query)
+        q_feats, g_feats = feats[q_mask], feats[~q_mask]
+        distmat = pairwise_distance(q_feats, g_feats, self.metric)
+        if self.rerank:
+            distmat = torch.from_numpy(re_ranking(
+                distmat.numpy(),
+                pairwise_distance(q_feats, q_feats, self.metric).numpy(),
+                pairwise_distance(g_feats, g_feats, self.metric).numpy(),
+                k1=self.rerank_k1, k2=self.rerank_k2, lambda_value=self.rerank_lambda))
+        cmc, mean_ap = evaluate_rank(distmat, pids[is_query], pids[~is_query], camids[is_query],
+                                     camids[~is_query], max_rank=max(self.ranks))
+        print_log(f'ReIDMetric: {num_q} queries x {num_g} gallery images, {self.metric} distance'
+                  f'{", re-ranked" if self.rerank else ""}.', logger='current')
+        metrics = {'mAP': 100.0 * mean_ap}
+        for r in self.ranks:
+            metrics[f'rank{r}'] = 100.0 * float(cmc[min(r, len(cmc)) - 1])
+        return metrics
