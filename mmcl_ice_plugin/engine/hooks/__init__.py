@@ -1,0 +1,5 @@
+from .clustering_hook import ClusteringHook
+from .memory_bank_hook import MemoryBankHook
+from .teacher_update_hook import TeacherUpdateHook
+
+__all__ = ['ClusteringHook', 'MemoryBankHook', 'TeacherUpdateHook']

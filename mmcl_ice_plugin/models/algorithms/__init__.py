@@ -1,4 +1,6 @@
 from .base_reid import BaseReID
+from .ice import ICE
+from .mmcl import MMCL
 from .supervised import Supervised
 
-__all__ = ['BaseReID', 'Supervised']
+__all__ = ['BaseReID', 'ICE', 'MMCL', 'Supervised']

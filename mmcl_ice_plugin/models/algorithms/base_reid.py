@@ -10,6 +10,12 @@ from ...registry import MODELS
 TEST_FEATURES = ('pre_bn', 'post_bn')
 
 
+def backbone_output(backbone: torch.nn.Module, img: torch.Tensor) -> torch.Tensor:
+    """A backbone's feature map (the last element when it returns one per stage)."""
+    out = backbone(img)
+    return out[-1] if isinstance(out, (tuple, list)) else out
+
+
 @MODELS.register_module()
 class BaseReID(BaseModel):
     """A re-ID model: ``backbone`` (any registered backbone; a tuple output uses its last
@@ -51,23 +57,22 @@ class BaseReID(BaseModel):
             return channels
         was_training = self.backbone.training
         self.backbone.eval()
-        channels = int(self._backbone_forward(torch.zeros(1, 3, 256, 128)).shape[1])
+        channels = int(backbone_output(self.backbone, torch.zeros(1, 3, 256, 128)).shape[1])
         self.backbone.train(was_training)
         return channels
 
-    def _backbone_forward(self, img: torch.Tensor) -> torch.Tensor:
-        out = self.backbone(img)
-        return out[-1] if isinstance(out, (tuple, list)) else out
-
     def extract_feat(self, img: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(pre_bn, post_bn)`` features of a batch, not normalised."""
-        return self.neck(self._backbone_forward(img))
+        return self.neck(backbone_output(self.backbone, img))
 
-    def test_features(self, img: torch.Tensor) -> torch.Tensor:
-        """The features used for retrieval (``test_feature``, normalised if asked)."""
-        pre, post = self.extract_feat(img)
+    def select_test_feature(self, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
+        """``test_feature`` out of ``(pre, post)``, normalised if ``normalize_test``."""
         feat = pre if self.test_feature == 'pre_bn' else post
         return F.normalize(feat, dim=1) if self.normalize_test else feat
+
+    def test_features(self, img: torch.Tensor) -> torch.Tensor:
+        """The features used for retrieval."""
+        return self.select_test_feature(*self.extract_feat(img))
 
     def forward(self, img: Union[torch.Tensor, List[torch.Tensor]],
                 index: Optional[torch.Tensor] = None, pid: Optional[torch.Tensor] = None,

@@ -1,0 +1,19 @@
+# ICE (Chen et al., ICCV 2021), camera-aware: ResNet-50, last stride 1, BN neck with frozen
+# bias, momentum teacher (0.999, shuffle-BN), centroid + camera-proxy + hard-instance +
+# soft-instance losses with the authors' temperatures and weights.
+model = dict(
+    type='ICE',
+    camera_aware=True,
+    backbone=dict(type='TorchreidBackbone', name='resnet50', pretrained=False, last_stride=1),
+    neck=dict(pooling='avg', bias_trainable=False),
+    teacher_momentum=0.999,
+    shuffle_bn=True,
+    test_feature='post_bn',
+    losses=dict(
+        centroid=dict(type='CentroidLoss', temperature=0.5, label_smooth=0.1),
+        camera=dict(type='CameraProxyLoss', temperature=0.07, num_hard_negatives=50,
+                    weight=0.5),
+        hard_instance=dict(type='HardInstanceLoss', temperature=0.1),
+        soft_instance=dict(type='SoftInstanceLoss', temperature=0.4, weight=10.0),
+    ),
+)

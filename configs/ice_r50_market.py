@@ -1,0 +1,42 @@
+# ICE camera-aware on Market-1501 with the authors' defaults (40 epochs x 400 iterations,
+# batch 32 = 8 pseudo identities x 4 instances, final model reported).
+# The authors trained with ImageNet weights on 4 GPUs (DataParallel: BN saw 8 images per GPU);
+# set model.backbone.pretrained to a local weight file (or True when online).
+_base_ = [
+    './_base_/models/ice_r50.py',
+    './_base_/datasets/market1501.py',
+    './_base_/schedules/ice_adam_40e.py',
+    './_base_/default_runtime.py',
+]
+height, width = 256, 128
+norm = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
+weak = [
+    dict(type='Resize', size=(height, width), interpolation='bicubic'),
+    dict(type='ToTensor'),
+    dict(type='Normalize', **norm),
+]
+strong = [
+    dict(type='Resize', size=(height, width), interpolation='bicubic'),
+    dict(type='Pad', padding=10),
+    dict(type='RandomCrop', size=(height, width)),
+    dict(type='RandomHorizontalFlip', p=0.5),
+    dict(type='RandomApply', p=0.5, transforms=[dict(type='GaussianBlur', sigma=(0.1, 2.0))]),
+    dict(type='ToTensor'),
+    dict(type='Normalize', **norm),
+    dict(type='RandomErasing', probability=0.6, sl=0.02, sh=0.4, r1=0.3, mean=norm['mean']),
+]
+batch_size = 32
+iters_per_epoch = 400
+train_dataloader = dict(
+    batch_size=batch_size,
+    drop_last=True,
+    sampler=dict(_delete_=True, type='PseudoIdentitySampler', batch_size=batch_size,
+                 num_instances=4, iters_per_epoch=iters_per_epoch),
+    dataset=dict(pipeline=dict(_delete_=True, type='MultiView', views=[strong, weak, strong])),
+)
+train_cfg = dict(iters_per_epoch=iters_per_epoch)
+custom_hooks = [
+    dict(type='ClusteringHook', extract_pipeline=weak, batch_size=128, num_workers=4,
+         k1=30, k2=6, eps=0.55, min_samples=4),
+    dict(type='TeacherUpdateHook'),
+]

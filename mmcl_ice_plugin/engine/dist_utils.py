@@ -1,0 +1,25 @@
+"""Distributed helpers: gathering batches of different sizes across ranks (mmengine's
+``all_gather`` needs equal shapes; a no-op in one process) and unwrapping models."""
+from typing import List
+
+import torch
+from mmengine.dist import all_gather, get_world_size
+from mmengine.model import is_model_wrapper
+from torch import nn
+
+
+def unwrap_model(model: nn.Module) -> nn.Module:
+    """The model inside a DDP (or other mmengine) wrapper."""
+    return model.module if is_model_wrapper(model) else model
+
+
+def all_gather_variable(tensor: torch.Tensor) -> List[torch.Tensor]:
+    """Gather ``tensor`` (first dimension may differ between ranks) from every rank, in rank
+    order. Returns ``[tensor]`` in a single process."""
+    if get_world_size() == 1:
+        return [tensor]
+    size = torch.tensor([tensor.shape[0]], device=tensor.device)
+    sizes = [int(s) for s in all_gather(size)]
+    padded = tensor.new_zeros((max(sizes), *tensor.shape[1:]))
+    padded[:tensor.shape[0]] = tensor
+    return [part[:n] for part, n in zip(all_gather(padded), sizes)]

@@ -1,0 +1,112 @@
+"""``ClusteringHook``: ICE's per-epoch pseudo labels (teacher features, k-reciprocal Jaccard
+distance, DBSCAN), broadcast to every rank and handed to the model and the sampler."""
+import os
+import os.path as osp
+import time
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.dist import broadcast_object_list, is_main_process
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from ...pseudo_labels import dbscan_labels, jaccard_distance, pseudo_label_quality
+from ...pseudo_labels.clustering import check_dbscan_params
+from ...pseudo_labels.jaccard import check_jaccard_params
+from ...registry import HOOKS
+from ..dist_utils import unwrap_model
+from ..feature_extraction import extract_features
+
+
+@HOOKS.register_module()
+class ClusteringHook(Hook):
+    """Before every epoch: teacher features of the whole train set (eval mode, test
+    transform; extraction spread over ranks and gathered), Jaccard distance + DBSCAN on
+    rank 0, labels broadcast; then ``model.cluster_memory.update`` (centroids, camera
+    proxies) and ``sampler.set_labels`` on every rank.
+
+    Logs the number of clusters and outliers and, where the dataset has ground truth, the
+    pseudo-label quality (pairwise precision / recall / F-score, NMI, ARI); saves each epoch's
+    labels to ``<work_dir>/pseudo_labels/epoch_<e>.npy``. If DBSCAN finds no cluster, the
+    previous labels are kept (with a warning).
+
+    Args:
+        extract_pipeline: the test transform applied for feature extraction.
+        batch_size, num_workers: of the extraction dataloader.
+        k1, k2: Jaccard distance neighbourhoods (30, 6). eps, min_samples: DBSCAN (0.55, 4).
+    """
+
+    priority = 'ABOVE_NORMAL'
+
+    def __init__(self, extract_pipeline: Sequence[dict], batch_size: int = 128,
+                 num_workers: int = 2, k1: int = 30, k2: int = 6, eps: float = 0.55,
+                 min_samples: int = 4) -> None:
+        check_jaccard_params(k1, k2)
+        check_dbscan_params(eps, min_samples)
+        self.extract_pipeline = list(extract_pipeline)
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.k1, self.k2, self.eps, self.min_samples = k1, k2, eps, min_samples
+        self.loader = None
+
+    def before_train(self, runner: Runner) -> None:
+        dataset_cfg = dict(runner.cfg.train_dataloader.dataset, pipeline=self.extract_pipeline)
+        self.loader = Runner.build_dataloader(
+            dict(batch_size=self.batch_size, num_workers=self.num_workers,
+                 sampler=dict(type='DefaultSampler', shuffle=False),
+                 collate_fn=dict(type='default_collate'), dataset=dataset_cfg),
+            seed=runner.seed)
+        model = unwrap_model(runner.model)
+        if len(model.cluster_memory.labels) == len(self.loader.dataset):
+            # resumed: the checkpoint's labels stand until the next epoch's clustering
+            runner.train_dataloader.sampler.set_labels(model.cluster_memory.labels.cpu().numpy())
+
+    def before_train_epoch(self, runner: Runner) -> None:
+        model = unwrap_model(runner.model)
+        dataset = self.loader.dataset
+        start = time.time()
+        runner.logger.info(f'Epoch {runner.epoch}: extracting teacher features of '
+                           f'{len(dataset)} training images ...')
+        model.eval()
+        feats, _ = extract_features(model.teacher_features, self.loader,
+                                    device=model.cluster_memory.centroids.device)
+        model.train()
+        labels = [self.cluster(feats, runner) if is_main_process() else None]
+        broadcast_object_list(labels)
+        labels = labels[0]
+        if (labels < 0).all():
+            if not (model.cluster_memory.labels >= 0).any():
+                raise RuntimeError(
+                    'DBSCAN found no cluster in the first epoch: every image is an outlier. '
+                    f'Raise the ClusteringHook eps (now {self.eps}) or lower min_samples '
+                    f'(now {self.min_samples}), or start from a pretrained backbone.')
+            runner.logger.warning(f'Epoch {runner.epoch}: DBSCAN found no cluster; keeping '
+                                  'the previous pseudo labels.')
+            labels = model.cluster_memory.labels.cpu().numpy()
+        else:
+            model.cluster_memory.update(feats, torch.as_tensor(labels),
+                                        torch.as_tensor(dataset.camids))
+        runner.train_dataloader.sampler.set_labels(labels)
+        runner.logger.info(f'Epoch {runner.epoch}: pseudo labels ready in '
+                           f'{time.time() - start:.1f} s')
+
+    def cluster(self, feats: torch.Tensor, runner: Runner) -> np.ndarray:
+        """Jaccard distance + DBSCAN (rank 0); logs, records and saves the labels."""
+        start = time.time()
+        distance = jaccard_distance(feats.numpy(), k1=self.k1, k2=self.k2)
+        labels = dbscan_labels(distance, eps=self.eps, min_samples=self.min_samples)
+        stats = dict(num_clusters=int(labels.max()) + 1, num_outliers=int((labels < 0).sum()))
+        gt = getattr(self.loader.dataset, 'pids', None)
+        if gt is not None:
+            stats.update(pseudo_label_quality(labels, gt))
+        runner.logger.info(
+            f'Epoch {runner.epoch}: clustering in {time.time() - start:.1f} s: ' +
+            ', '.join(f'{k} {v:.4g}' if isinstance(v, float) else f'{k} {v}'
+                      for k, v in stats.items()))
+        runner.visualizer.add_scalars({f'pseudo_labels/{k}': v for k, v in stats.items()},
+                                      step=runner.epoch)
+        out_dir = osp.join(runner.work_dir, 'pseudo_labels')
+        os.makedirs(out_dir, exist_ok=True)
+        np.save(osp.join(out_dir, f'epoch_{runner.epoch:03d}.npy'), labels)
+        return labels

@@ -1,0 +1,98 @@
+"""``MMCL``: memory-based multi-label classification with MPLP labels (Wang & Zhang, CVPR 2020)."""
+from typing import Dict, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MessageHub
+
+from ...engine.dist_utils import all_gather_variable
+from ...pseudo_labels.mplp import mplp_labels
+from ...registry import MODELS
+from .base_reid import BaseReID
+
+
+def label_quality(positives: torch.Tensor, indices: torch.Tensor,
+                  gt_pids: torch.Tensor) -> Dict[str, torch.Tensor]:
+    """Precision and recall of predicted positives against ground-truth identities, the
+    sample itself left out (monitoring only)."""
+    same = gt_pids[indices][:, None] == gt_pids[None, :]
+    rows = torch.arange(len(indices), device=indices.device)
+    predicted, same = positives.clone(), same.clone()
+    predicted[rows, indices] = False
+    same[rows, indices] = False
+    hits = (predicted & same).sum()
+    return dict(mplp_precision=hits / predicted.sum().clamp(min=1) * 100,
+                mplp_recall=hits / same.sum().clamp(min=1) * 100)
+
+
+@MODELS.register_module()
+class MMCL(BaseReID):
+    """Unsupervised re-ID by memory-based multi-label classification (MMCL) with
+    memory-based positive label prediction (MPLP).
+
+    Each training image is a class. For a batch with L2-normalised BN-neck features ``f`` and
+    bank rows ``y``: logits ``s = f @ M.T`` (no temperature, no gradient into ``M``); positives
+    are ``{y_i}`` before ``start_epoch`` (6) and MPLP's label set on the bank as it was before
+    this iteration's update from then on; the loss is :class:`MMCLLoss`. After the optimiser
+    step :class:`MemoryBankHook` writes ``f`` into the bank (:class:`InstanceMemory`).
+    Retrieval uses the L2-normalised pre-BN feature (``test_feature='pre_bn'``), the BN bias is
+    trainable, as in the authors' code.
+
+    Args:
+        memory: :class:`InstanceMemory` arguments (``base_momentum``, ``max_epochs``).
+        loss: the loss config (``MMCLLoss``, delta 5, r 0.01).
+        start_epoch: first epoch (from 0) that uses MPLP labels.
+        mplp: :func:`mplp_labels` arguments (``t`` 0.6, ``min_k`` 10, ``strict`` False).
+    """
+
+    def __init__(self, memory: Optional[dict] = None, loss: Optional[dict] = None,
+                 start_epoch: int = 6, mplp: Optional[dict] = None, **kwargs) -> None:
+        kwargs.setdefault('test_feature', 'pre_bn')
+        super().__init__(**kwargs)
+        self.memory = MODELS.build(dict(type='InstanceMemory', feat_dim=self.feat_dim,
+                                        **(memory or {})))
+        self.criterion = MODELS.build(loss or dict(type='MMCLLoss'))
+        self.start_epoch = start_epoch
+        self.mplp_cfg = dict(t=0.6, min_k=10, strict=False, **(mplp or {}))
+        self.register_buffer('gt_pids', torch.zeros(0, dtype=torch.long), persistent=False)
+        self._pending = None
+
+    def prepare_memory(self, dataset) -> None:
+        """Size the bank to ``dataset`` (kept when a resumed checkpoint already matches) and
+        keep its ground-truth identities for monitoring."""
+        if self.memory.num_samples != len(dataset):
+            self.memory.resize(len(dataset))
+        pids = getattr(dataset, 'pids', None)
+        if pids is not None:
+            self.gt_pids = torch.as_tensor(pids, device=self.memory.bank.device)
+
+    def loss(self, img: torch.Tensor, index: torch.Tensor, pid: Optional[torch.Tensor] = None,
+             camid: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+        bank = self.memory.bank
+        if bank.shape[0] == 0:
+            raise RuntimeError('The MMCL memory bank is empty: add MemoryBankHook to '
+                               'custom_hooks (it sizes the bank to the train set).')
+        epoch = MessageHub.get_current_instance().get_info('epoch', 0)
+        _, post = self.extract_feat(img)
+        feats = F.normalize(post, dim=1)
+        logits = feats @ bank.t()
+        if epoch < self.start_epoch:
+            positives = torch.zeros_like(logits, dtype=torch.bool)
+            positives[torch.arange(len(index)), index] = True
+        else:
+            positives = mplp_labels(bank, index, **self.mplp_cfg)
+        self._pending = (index.detach(), feats.detach())
+        losses = dict(loss_mmcl=self.criterion(logits, positives),
+                      num_positives=positives.sum(1).float().mean())
+        if len(self.gt_pids) == bank.shape[0]:
+            losses.update(label_quality(positives, index, self.gt_pids))
+        return losses
+
+    def commit_memory(self, epoch: int) -> None:
+        """Write the last step's features into the bank (all ranks, in rank order)."""
+        if self._pending is None:
+            return
+        index, feats = self._pending
+        self._pending = None
+        self.memory.update(torch.cat(all_gather_variable(index)),
+                           torch.cat(all_gather_variable(feats)), epoch)
