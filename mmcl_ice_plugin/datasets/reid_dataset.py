@@ -1,6 +1,7 @@
 """``ReIDDataset``: any torchreid image dataset by name, or a folder in Market-1501 layout."""
 import glob
 import os.path as osp
+import random
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
@@ -99,6 +100,10 @@ class ReIDDataset(Dataset):
             ``cuhk03``, ...) or ``'folder'``.
         split: ``'train'``, ``'query'``, ``'gallery'`` or ``'query+gallery'`` (queries first).
         pipeline: transform config (see :func:`build_pipeline`); ``None`` returns PIL images.
+        camstyle: MMCL's CamStyle augmentation (train split only): the folder
+            ``bounding_box_train_camstyle/`` beside ``bounding_box_train/`` holds GAN-translated
+            copies ``<stem>_fake_<src>to<dst>.jpg``; each item is replaced with probability
+            (C-1)/C by its copy in a uniformly drawn other camera (C = number of cameras).
 
     Items are sorted by path inside each split, so an ``index`` means the same image on every
     machine. ``pid`` is the ground truth (torchreid relabels train pids to 0..K-1); unsupervised
@@ -107,7 +112,8 @@ class ReIDDataset(Dataset):
     """
 
     def __init__(self, data_root: str, source: str = 'folder', split: str = 'train',
-                 pipeline: Optional[Union[dict, list, Callable]] = None) -> None:
+                 pipeline: Optional[Union[dict, list, Callable]] = None,
+                 camstyle: bool = False) -> None:
         if split not in SPLITS:
             raise ValueError(f'Unknown split {split!r} (config key dataset.split); '
                              f'choose one of {SPLITS}.')
@@ -128,6 +134,7 @@ class ReIDDataset(Dataset):
         self.camids = np.array([r[2] for r in records], dtype=np.int64)
         self.is_query = np.array([r[3] for r in records], dtype=bool)
         self.pipeline = build_pipeline(pipeline) if pipeline is not None else None
+        self.camstyle_dir = self._camstyle_dir() if camstyle else None
 
     def __len__(self) -> int:
         return len(self.img_paths)
@@ -140,8 +147,32 @@ class ReIDDataset(Dataset):
     def num_pids(self) -> int:
         return len(np.unique(self.pids))
 
+    def _camstyle_dir(self) -> str:
+        if self.split != 'train':
+            raise ValueError(f'camstyle applies to the train split, not {self.split!r} '
+                             '(config key dataset.camstyle).')
+        folder = osp.join(osp.dirname(osp.dirname(self.img_paths[0])),
+                          'bounding_box_train_camstyle')
+        if not osp.isdir(folder):
+            raise FileNotFoundError(
+                f'camstyle=True but {folder} does not exist: generate the CamStyle images '
+                '(<stem>_fake_<src>to<dst>.jpg) there or set dataset.camstyle=False.')
+        return folder
+
+    def image_path(self, index: int) -> str:
+        """The file to read for ``index``: with CamStyle, a random camera-translated copy
+        with probability (C-1)/C."""
+        path = self.img_paths[index]
+        num_cams = self.num_cams
+        if self.camstyle_dir is None or random.random() >= (num_cams - 1) / num_cams:
+            return path
+        src = int(self.camids[index]) + 1
+        dst = random.choice([c for c in range(1, num_cams + 1) if c != src])
+        stem = osp.splitext(osp.basename(path))[0]
+        return osp.join(self.camstyle_dir, f'{stem}_fake_{src}to{dst}.jpg')
+
     def load_image(self, index: int) -> Any:
-        return read_image(self.img_paths[index])
+        return read_image(self.image_path(index))
 
     def __getitem__(self, index: int) -> Dict[str, Any]:
         img = self.load_image(index)

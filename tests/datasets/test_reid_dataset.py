@@ -100,3 +100,25 @@ def test_empty_split_is_a_clear_error(market_copy):
     shutil.rmtree(osp.join(market_copy, 'query'))
     with pytest.raises(FileNotFoundError, match='query'):
         ReIDDataset(market_copy, split='train')
+
+
+def test_camstyle_replaces_images_by_translated_copies(market_copy):
+    train = ReIDDataset(market_copy, split='train')
+    style_dir = osp.join(market_copy, 'bounding_box_train_camstyle')
+    with pytest.raises(FileNotFoundError, match='bounding_box_train_camstyle'):
+        ReIDDataset(market_copy, split='train', camstyle=True)
+    os.makedirs(style_dir)
+    num_cams = train.num_cams
+    for path, cam in zip(train.img_paths[:3], train.camids[:3]):
+        stem = osp.splitext(osp.basename(path))[0]
+        for dst in range(1, num_cams + 1):
+            if dst != cam + 1:
+                shutil.copy(path, osp.join(style_dir, f'{stem}_fake_{cam + 1}to{dst}.jpg'))
+    styled = ReIDDataset(market_copy, split='train', camstyle=True)
+    paths = [styled.image_path(0) for _ in range(300)]
+    replaced = [p for p in paths if '_fake_' in p]
+    assert abs(len(replaced) / 300 - (num_cams - 1) / num_cams) < 0.1
+    assert all(osp.exists(p) for p in paths)
+    targets = {p.rsplit('to', 1)[1] for p in replaced}
+    assert f'{train.camids[0] + 1}.jpg' not in targets and len(targets) == num_cams - 1
+    assert styled[0]['pid'] == train.pids[0]
