@@ -28,7 +28,8 @@ class MMCLLoss(nn.Module):
     neither, when tied logits come from identical (or zero) memory rows.
 
     Vectorised: one ``topk`` of the largest per-row count of hard negatives on the logits with
-    the positives masked to ``-inf``, then a per-row mask by count.
+    the positives masked to ``-inf``, then a per-row mask by count; the positive and hard
+    negative logits are gathered once, so the backward pass touches only those entries.
 
     Args:
         delta: Weight of the positive term. Default 5.0.
@@ -55,30 +56,34 @@ class MMCLLoss(nn.Module):
             raise ValueError(f'MMCLLoss expects logits (B, N), got {tuple(logits.shape)}.')
         if positives.dim() == 1 and positives.dtype != torch.bool:
             positives = torch.zeros_like(logits, dtype=torch.bool).scatter_(
-                1, positives.long().unsqueeze(1), True)
+                1, positives.to(device=logits.device, dtype=torch.long).unsqueeze(1), True)
         if positives.shape != logits.shape:
             raise ValueError('MMCLLoss expects positives of the shape of logits '
                              f'{tuple(logits.shape)} (or (B,) indices), '
                              f'got {tuple(positives.shape)}.')
         positives = positives.to(device=logits.device, dtype=torch.bool)
-        num_entries = logits.shape[1]
+        batch, num_entries = logits.shape
 
-        mask = torch.empty(logits.shape, dtype=logits.dtype, device=logits.device)
-        torch.ne(positives, False, out=mask)
-        num_pos = mask.sum(dim=1)
-        pos_term = (torch.where(positives, 1 - logits, 0) ** 2).sum(dim=1) / num_pos.clamp(min=1)
-
-        num_neg = num_entries - num_pos.double()
-        num_hard = torch.floor(num_neg * self.r).long()
-        max_hard = int(num_hard.max()) if num_hard.numel() else 0
+        pos_rows, pos_cols = positives.nonzero(as_tuple=True)
+        num_pos = torch.bincount(pos_rows, minlength=batch)
+        num_hard = torch.floor((num_entries - num_pos).double() * self.r).long()
+        max_hard = int(num_hard.max()) if batch else 0
         if max_hard > 0:
             candidates = logits.detach().masked_fill(positives, float('-inf'))
             hard_idx = candidates.topk(max_hard, dim=1).indices
-            hard = logits.gather(1, hard_idx)
-            keep = torch.arange(max_hard, device=logits.device).unsqueeze(0) \
-                < num_hard.unsqueeze(1)
-            neg_term = (torch.where(keep, 1 + hard, 0) ** 2).sum(dim=1) \
-                / num_hard.clamp(min=1).to(logits.dtype)
+            keep = torch.arange(max_hard, device=logits.device) < num_hard.unsqueeze(1)
+            hard_rows, hard_rank = keep.nonzero(as_tuple=True)
+            hard_cols = hard_idx[hard_rows, hard_rank]
         else:
-            neg_term = torch.zeros_like(pos_term)
-        return (self.delta * pos_term + neg_term).mean()
+            hard_rows = hard_cols = pos_rows.new_empty(0)
+        # One gather of the selected logits: (1 - s)^2 = (s - 1)^2, (1 + s)^2 = (s - (-1))^2,
+        # each weighted by its term's factor and 1/count, summed per sample.
+        rows = torch.cat([pos_rows, hard_rows])
+        selected = logits[rows, torch.cat([pos_cols, hard_cols])]
+        target = torch.cat([selected.new_ones(pos_rows.numel()),
+                            selected.new_full((hard_rows.numel(), ), -1.0)])
+        weight = torch.cat([self.delta / num_pos.index_select(0, pos_rows).to(logits.dtype),
+                            1 / num_hard.index_select(0, hard_rows).to(logits.dtype)])
+        per_sample = logits.new_zeros(batch).index_add(0, rows,
+                                                       weight * (selected - target) ** 2)
+        return per_sample.mean()
