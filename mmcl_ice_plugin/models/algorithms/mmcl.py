@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmengine.logging import MessageHub
 
 from ...engine.dist_utils import all_gather_variable
+from ...pseudo_labels.gram import GramCache
 from ...pseudo_labels.mplp import mplp_labels
 from ...registry import MODELS
 from .base_reid import BaseReID
@@ -43,17 +44,23 @@ class MMCL(BaseReID):
         loss: the loss config (``MMCLLoss``, delta 5, r 0.01).
         start_epoch: first epoch (from 0) that uses MPLP labels.
         mplp: :func:`mplp_labels` arguments (``t`` 0.6, ``min_k`` 10, ``strict`` False).
+        gram_max_elements: MPLP reads the candidates' similarity rows from a cached Gram matrix
+            ``M M^T`` (refreshed for the changed rows after each update) while ``N^2`` stays
+            under this limit (default: 2^30 on CPU, a quarter of the GPU's memory), and
+            computes them directly beyond it; the labels are identical either way.
     """
 
     def __init__(self, memory: Optional[dict] = None, loss: Optional[dict] = None,
-                 start_epoch: int = 6, mplp: Optional[dict] = None, **kwargs) -> None:
+                 start_epoch: int = 6, mplp: Optional[dict] = None,
+                 gram_max_elements: Optional[int] = None, **kwargs) -> None:
         kwargs.setdefault('test_feature', 'pre_bn')
         super().__init__(**kwargs)
         self.memory = MODELS.build(dict(type='InstanceMemory', feat_dim=self.feat_dim,
                                         **(memory or {})))
         self.criterion = MODELS.build(loss or dict(type='MMCLLoss'))
         self.start_epoch = start_epoch
-        self.mplp_cfg = dict(t=0.6, min_k=10, strict=False, **(mplp or {}))
+        self.mplp_cfg = {**dict(t=0.6, min_k=10, strict=False), **(mplp or {})}
+        self.gram = GramCache(max_elements=gram_max_elements)
         self.register_buffer('gt_pids', torch.zeros(0, dtype=torch.long), persistent=False)
         self._pending = None
 
@@ -80,7 +87,7 @@ class MMCL(BaseReID):
             positives = torch.zeros_like(logits, dtype=torch.bool)
             positives[torch.arange(len(index)), index] = True
         else:
-            positives = mplp_labels(bank, index, **self.mplp_cfg)
+            positives = mplp_labels(bank, index, gram=self.gram, **self.mplp_cfg)
         self._pending = (index.detach(), feats.detach())
         losses = dict(loss_mmcl=self.criterion(logits, positives),
                       num_positives=positives.sum(1).float().mean())
@@ -89,10 +96,13 @@ class MMCL(BaseReID):
         return losses
 
     def commit_memory(self, epoch: int) -> None:
-        """Write the last step's features into the bank (all ranks, in rank order)."""
+        """Write the last step's features into the bank (all ranks, in rank order) and, once
+        MPLP is near, keep the Gram cache current."""
         if self._pending is None:
             return
         index, feats = self._pending
         self._pending = None
-        self.memory.update(torch.cat(all_gather_variable(index)),
-                           torch.cat(all_gather_variable(feats)), epoch)
+        changed = self.memory.update(torch.cat(all_gather_variable(index)),
+                                     torch.cat(all_gather_variable(feats)), epoch)
+        if epoch + 1 >= self.start_epoch:
+            self.gram.refresh(self.memory.bank, changed)
