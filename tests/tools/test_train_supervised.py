@@ -3,36 +3,11 @@ import os.path as osp
 
 import torch
 
-from .helpers import evaluate, last_checkpoint, run_tool, write_config
-
-TINY = """
-height, width = 64, 32
-norm = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
-test_pipeline = [dict(type='Resize', size=(height, width), interpolation='bicubic'),
-                 dict(type='ToTensor'), dict(type='Normalize', **norm)]
-train_pipeline = dict(type='TorchreidTransforms', height=height, width=width,
-                      transforms=['random_flip', 'random_crop'])
-train_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False,
-                        dataset=dict(data_root={root!r}, pipeline=train_pipeline))
-val_dataloader = dict(batch_size=64, num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root={root!r}, pipeline=test_pipeline))
-test_dataloader = val_dataloader
-model = dict(num_classes=16)
-param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True)]
-optim_wrapper = dict(optimizer=dict(lr=1e-3))
-train_cfg = dict(max_epochs={epochs}, val_interval=100)
-default_hooks = dict(logger=dict(interval=5))
-"""
-
-
-def tiny_config(tmp_path, root, epochs):
-    return write_config(str(tmp_path / 'tiny_supervised.py'),
-                        'configs/supervised_r18_synthetic.py',
-                        TINY.format(root=root, epochs=epochs))
-
+from .helpers import evaluate, last_checkpoint, run_tool
+from .tiny_configs import supervised_config
 
 def test_supervised_training_beats_untrained_backbone(tiny_market, tmp_path):
-    config = tiny_config(tmp_path, tiny_market, epochs=6)
+    config = supervised_config(tmp_path, tiny_market, epochs=6)
     untrained = evaluate(config, str(tmp_path / 'untrained'))
     work_dir = str(tmp_path / 'train')
     run_tool('train.py', config, '--work-dir', work_dir)
@@ -47,10 +22,10 @@ def test_supervised_training_beats_untrained_backbone(tiny_market, tmp_path):
 
 def test_resume_continues_from_the_checkpoint(tiny_market, tmp_path):
     work_dir = str(tmp_path / 'run')
-    run_tool('train.py', tiny_config(tmp_path, tiny_market, epochs=1), '--work-dir', work_dir)
+    run_tool('train.py', supervised_config(tmp_path, tiny_market, epochs=1), '--work-dir', work_dir)
     first = torch.load(last_checkpoint(work_dir), map_location='cpu', weights_only=False)
     assert first['meta']['epoch'] == 1
-    proc = run_tool('train.py', tiny_config(tmp_path, tiny_market, epochs=2), '--work-dir',
+    proc = run_tool('train.py', supervised_config(tmp_path, tiny_market, epochs=2), '--work-dir',
                     work_dir, '--resume')
     assert 'resumed epoch: 1' in proc.stdout + proc.stderr
     second = torch.load(last_checkpoint(work_dir), map_location='cpu', weights_only=False)

@@ -60,6 +60,9 @@ class ICE(BaseReID):
         self.teacher = nn.ModuleDict(dict(backbone=copy.deepcopy(self.backbone),
                                           neck=copy.deepcopy(self.neck)))
         self.teacher.requires_grad_(False)
+        # False until the teacher is a copy of the student; a checkpoint without a teacher
+        # (e.g. a supervised model given as load_from) leaves it False, so the copy is redone
+        self.register_buffer('teacher_ready', torch.tensor(False))
         cfgs = {k: dict(v, **(losses or {}).get(k, {})) for k, v in DEFAULT_LOSSES.items()}
         self.loss_centroid = MODELS.build(cfgs['centroid'])
         self.loss_camera = MODELS.build(cfgs['camera']) if camera_aware else None
@@ -67,14 +70,15 @@ class ICE(BaseReID):
         self.loss_soft_instance = MODELS.build(cfgs['soft_instance'])
         self.cluster_memory = MODELS.build(dict(type='ClusterMemory', feat_dim=self.feat_dim))
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        self.copy_student_to_teacher()
-
     @torch.no_grad()
-    def copy_student_to_teacher(self) -> None:
+    def init_teacher(self) -> None:
+        """Make the teacher a copy of the student unless it already is one (fresh model, or
+        weights loaded without a teacher); a resumed ICE checkpoint keeps its teacher."""
+        if bool(self.teacher_ready):
+            return
         self.teacher['backbone'].load_state_dict(self.backbone.state_dict())
         self.teacher['neck'].load_state_dict(self.neck.state_dict())
+        self.teacher_ready.fill_(True)
 
     def _teacher_pairs(self):
         student = list(self.backbone.parameters()) + list(self.neck.parameters())
@@ -120,6 +124,8 @@ class ICE(BaseReID):
         memory = self.cluster_memory
         if memory.num_clusters == 0:
             raise RuntimeError('ICE has no pseudo labels: add ClusteringHook to custom_hooks.')
+        if not bool(self.teacher_ready):
+            raise RuntimeError('ICE has no teacher: add TeacherUpdateHook to custom_hooks.')
         x1, xw, x2 = img
         labels = memory.labels[index]
         if (labels < 0).any():
