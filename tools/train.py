@@ -64,7 +64,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.merge_from_dict(args.cfg_options)
     if args.launcher != 'none':
         cfg.setdefault('model_wrapper_cfg', dict(
-            type='CPUCompatibleDDP', broadcast_buffers=False,
+            type='mmcl_ice_plugin.CPUCompatibleDDP', broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False)))
     return cfg
 

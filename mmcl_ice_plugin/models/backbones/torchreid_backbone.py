@@ -81,8 +81,12 @@ class TorchreidBackbone(BaseModule):
         self.name = name
         self.model = self._build(name, pretrained)
         self.use_featuremaps = hasattr(self.model, 'featuremaps')
-        if not self.use_featuremaps:
-            self.model.classifier = nn.Identity()
+        self.model.classifier = nn.Identity()
+        if self.use_featuremaps:
+            # heads after the feature map are never run: drop them (DDP rejects unused weights)
+            if isinstance(getattr(self.model, 'fc', None), nn.Module):
+                self.model.fc = nn.Identity()
+        else:
             self.model.loss = 'softmax'
         if last_stride is not None:
             set_last_stride(self.model, last_stride)
