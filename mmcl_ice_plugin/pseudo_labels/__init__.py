@@ -1,11 +1,19 @@
 """Pseudo-label generators (MMCL: MPLP; ICE: k-reciprocal Jaccard + DBSCAN) and their quality."""
+from .clustering import dbscan_labels
 from .gram import GramCache, similarity_rows
+from .jaccard import jaccard_distance
+from .knn import knn_search
 from .mplp import MPLP, mplp_labels, mplp_labels_from_source
+from .quality import pseudo_label_quality
 
 __all__ = [
     'GramCache',
     'MPLP',
+    'dbscan_labels',
+    'jaccard_distance',
+    'knn_search',
     'mplp_labels',
     'mplp_labels_from_source',
+    'pseudo_label_quality',
     'similarity_rows',
 ]

@@ -1,0 +1,206 @@
+"""Time and peak memory of ICE's clustering step: kNN, k-reciprocal Jaccard distance, DBSCAN.
+
+Features: ``N // per_id`` identities in D = 2048 dimensions, each sample a uniformly drawn
+identity centre plus Gaussian noise, L2-normalised (``make_features`` has a harder variant;
+seeded). The report also gives the stored pairs per row and the pseudo labels' quality against
+the identities. Each N runs in a fresh subprocess so that its peak resident memory
+(``ru_maxrss``) is its own: the report gives the features' own size and the peak growth above
+the resident size measured once the features exist (imports and features excluded). Times are
+wall-clock seconds; CPU seconds (user + system, all threads) are given for the total, since a
+shared machine makes wall-clock times noisy.
+
+    python benchmarks/benchmark_jaccard.py [--n 2000 12936 32621] [--plot out.png]
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def cpu_model() -> str:
+    """CPU model name from /proc/cpuinfo (falls back to the platform's processor string)."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'unknown'
+
+
+def rss_mib() -> float:
+    """Current resident set size of this process in MiB (Linux)."""
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def make_features(num: int, dim: int, per_id: int, noise: float, noise_rank: int,
+                  shared: float, seed: int) -> tuple:
+    """``(features (N, D) float32, identities (N,))``, built in chunks (no large temporaries).
+
+    Identity centres are random unit vectors, pulled towards one shared direction ``mu`` by
+    ``shared`` (``normalize(c_k + shared * mu)``; centre cosine about ``shared^2 / (1 +
+    shared^2)``). A sample is its identity's centre plus Gaussian noise of norm about ``noise``,
+    isotropic when ``noise_rank`` is 0, otherwise inside a random ``noise_rank``-dimensional
+    subspace (real features vary along few directions), then L2-normalised. The defaults
+    (isotropic, no shared direction) give well-separated identities; ``--shared 1 --noise 1
+    --noise-rank 32`` gives overlapping ones (many outliers, about 4x denser Jaccard rows).
+    """
+    rng = np.random.default_rng(seed)
+    num_ids = max(1, num // per_id)
+    centres = rng.standard_normal((num_ids, dim), dtype=np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    if shared:
+        mean_dir = rng.standard_normal(dim, dtype=np.float32)
+        centres += np.float32(shared) * mean_dir / np.linalg.norm(mean_dir)
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    basis = None
+    if noise_rank:
+        basis = np.linalg.qr(rng.standard_normal((dim, noise_rank)))[0].T.astype(np.float32)
+        basis *= np.float32(noise / np.sqrt(noise_rank))
+    ids = rng.integers(0, num_ids, num)
+    feats = np.empty((num, dim), dtype=np.float32)
+    for start in range(0, num, 4096):
+        block = feats[start:start + 4096]
+        if basis is None:
+            rng.standard_normal(block.shape, dtype=np.float32, out=block)
+            block *= np.float32(noise / np.sqrt(dim))
+        else:
+            np.matmul(rng.standard_normal((len(block), noise_rank), dtype=np.float32), basis,
+                      out=block)
+        block += centres[ids[start:start + 4096]]
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+    return feats, ids
+
+
+def run_one(args: argparse.Namespace) -> dict:
+    """Benchmark one N in this process; the result as a dict."""
+    from mmcl_ice_plugin.pseudo_labels import dbscan_labels, knn_search, pseudo_label_quality
+    from mmcl_ice_plugin.pseudo_labels.jaccard import jaccard_distance_from_knn
+
+    feats, ids = make_features(args.worker, args.dim, args.per_id, args.noise, args.noise_rank,
+                               args.shared, args.seed)
+    baseline = rss_mib()
+    cpu0, start = cpu_seconds(), time.perf_counter()
+    distances, indices = knn_search(feats, args.k1)
+    t_knn = time.perf_counter()
+    dist = jaccard_distance_from_knn(feats, distances, indices, k2=args.k2,
+                                     max_distance=args.max_distance)
+    t_jaccard = time.perf_counter()
+    labels = dbscan_labels(dist, eps=args.eps, min_samples=args.min_samples)
+    t_dbscan = time.perf_counter()
+    cpu = cpu_seconds() - cpu0
+    quality = pseudo_label_quality(labels, ids)
+    return dict(
+        n=args.worker, knn_s=t_knn - start, jaccard_s=t_jaccard - t_knn,
+        dbscan_s=t_dbscan - t_jaccard, total_s=t_dbscan - start, total_cpu_s=cpu,
+        peak_growth_mib=peak_rss_mib() - baseline, features_mib=feats.nbytes / 2**20,
+        baseline_rss_mib=baseline, stored_per_row=dist.nnz / args.worker,
+        clusters=quality['num_clusters'], outliers=quality['num_outliers'],
+        true_ids=int(np.unique(ids).size), fscore=quality['fscore'], nmi=quality['nmi'])
+
+
+def plot(results: list, path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+    ns = [r['n'] for r in results]
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, label in (('knn_s', 'kNN'), ('jaccard_s', 'Jaccard'), ('dbscan_s', 'DBSCAN'),
+                       ('total_s', 'total')):
+        ax_t.plot(ns, [r[key] for r in results], 'o-', label=label)
+    ax_t.set(yscale='log', ylabel='seconds', title='time')
+    ax_t.legend()
+    ax_m.plot(ns, [r['peak_growth_mib'] for r in results], 'o-', label='peak growth')
+    ax_m.plot(ns, [r['features_mib'] for r in results], 's--', label='features')
+    ax_m.set(yscale='log', ylabel='MiB', title='memory')
+    ax_m.legend()
+    for ax in (ax_t, ax_m):
+        ax.set(xscale='log', xlabel='N')
+        ax.set_xticks(ns, [str(n) for n in ns])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    fig.suptitle(f'ICE clustering step, D = {results[0]["dim"]}, {cpu_model()}')
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--n', type=int, nargs='+', default=[2000, 12936])
+    parser.add_argument('--dim', type=int, default=2048)
+    parser.add_argument('--per-id', type=int, default=17, help='mean images per identity')
+    parser.add_argument('--noise', type=float, default=0.7, help='norm of the noise per sample')
+    parser.add_argument('--noise-rank', type=int, default=0,
+                        help='dimension of the noise subspace (0: isotropic)')
+    parser.add_argument('--shared', type=float, default=0.0,
+                        help='weight of the direction all identity centres share')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--k1', type=int, default=30)
+    parser.add_argument('--k2', type=int, default=6)
+    parser.add_argument('--eps', type=float, default=0.55)
+    parser.add_argument('--min-samples', type=int, default=4)
+    parser.add_argument('--max-distance', type=float, default=1.0,
+                        help='store only pairs closer than this (jaccard_distance max_distance)')
+    parser.add_argument('--timeout', type=float, default=None, help='seconds per N')
+    parser.add_argument('--plot', default=None, help='save time/memory vs N to this image')
+    parser.add_argument('--worker', type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker is not None:
+        print(json.dumps(run_one(args)))
+        return
+
+    print(f'CPU: {cpu_model()}, {os.cpu_count()} logical cores; D = {args.dim}, '
+          f'k1 = {args.k1}, k2 = {args.k2}, eps = {args.eps}, min_samples = {args.min_samples}, '
+          f'max_distance = {args.max_distance}')
+    header = (f'{"N":>7} {"kNN s":>7} {"Jacc s":>7} {"DBSCAN s":>8} {"total s":>8} '
+              f'{"CPU s":>7} {"peak MiB":>9} {"feat MiB":>9} {"nnz/row":>8} {"clusters":>8} '
+              f'{"(true)":>7} {"outliers":>8} {"F":>5} {"NMI":>5}')
+    print(header)
+    results = []
+    options = ['--dim', args.dim, '--per-id', args.per_id, '--noise', args.noise,
+               '--noise-rank', args.noise_rank, '--shared', args.shared, '--seed',
+               args.seed, '--k1', args.k1, '--k2', args.k2, '--eps', args.eps, '--min-samples',
+               args.min_samples, '--max-distance', args.max_distance]
+    for num in args.n:
+        cmd = [sys.executable, __file__, '--worker', str(num)] + [str(o) for o in options]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
+                                  check=True)
+        except subprocess.TimeoutExpired:
+            print(f'{num:>7} timed out after {args.timeout} s')
+            continue
+        except subprocess.CalledProcessError as err:
+            print(f'{num:>7} failed:\n{err.stderr}')
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r['dim'] = args.dim
+        results.append(r)
+        print(f'{r["n"]:>7} {r["knn_s"]:>7.2f} {r["jaccard_s"]:>7.2f} {r["dbscan_s"]:>8.2f} '
+              f'{r["total_s"]:>8.2f} {r["total_cpu_s"]:>7.2f} {r["peak_growth_mib"]:>9.0f} '
+              f'{r["features_mib"]:>9.0f} {r["stored_per_row"]:>8.0f} {r["clusters"]:>8} '
+              f'{r["true_ids"]:>7} {r["outliers"]:>8} {r["fscore"]:>5.2f} {r["nmi"]:>5.2f}',
+              flush=True)
+    if args.plot and results:
+        plot(results, args.plot)
+        print(f'plot saved to {args.plot}')
+
+
+if __name__ == '__main__':
+    main()
