@@ -95,3 +95,14 @@ def test_gem_neck_and_frozen_bias():
     with pytest.raises(ValueError, match='model.neck.pooling'):
         BaseReID(backbone=dict(type='TinyTestBackbone'), neck=dict(pooling='max3'))
     assert fmap.dim() == 4
+
+
+def test_pretrained_true_offline_gives_a_clear_error(monkeypatch):
+    import torchreid.reid.models.resnet as torchreid_resnet
+
+    def offline(*args, **kwargs):
+        raise OSError('<urlopen error [Errno -3] Temporary failure in name resolution>')
+
+    monkeypatch.setattr(torchreid_resnet.model_zoo, 'load_url', offline)
+    with pytest.raises(RuntimeError, match='local weight file'):
+        TorchreidBackbone('resnet18', pretrained=True)

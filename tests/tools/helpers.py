@@ -19,7 +19,7 @@ def write_config(path: str, base: str, body: str) -> str:
 def run_tool(tool: str, *args: str, timeout: int = 600, check: bool = True,
              env: Dict[str, str] = None) -> subprocess.CompletedProcess:
     cmd: List[str] = [sys.executable, osp.join(REPO, 'tools', tool), *args]
-    full_env = dict(os.environ, OMP_NUM_THREADS='2', **(env or {}))
+    full_env = dict(os.environ, OMP_NUM_THREADS='2', PYTHONPATH=REPO, **(env or {}))
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
                           env=full_env)
     if check and proc.returncode != 0:

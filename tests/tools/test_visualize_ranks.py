@@ -1,0 +1,16 @@
+from PIL import Image
+
+from .helpers import run_tool
+from .tiny_configs import supervised_config
+
+
+def test_ranked_results_are_drawn(tiny_market, tmp_path):
+    out = tmp_path / 'ranks'
+    proc = run_tool('visualize_ranks.py', supervised_config(tmp_path, tiny_market), '--untrained',
+                    '--out-dir', str(out), '--num-queries', '3', '--topk', '5')
+    pngs = sorted(out.glob('*.png'))
+    assert len(pngs) == 3 and '3 ranked lists' in proc.stdout
+    with Image.open(pngs[0]) as img:
+        assert img.width > 6 * 64 and img.height > 128  # query + 5 gallery tiles at 128x64
+        pixels = img.convert('RGB').getdata()
+        assert any(p == (40, 170, 60) or p == (210, 40, 40) for p in pixels)  # match frames
