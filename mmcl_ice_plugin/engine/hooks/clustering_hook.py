@@ -35,19 +35,26 @@ class ClusteringHook(Hook):
         extract_pipeline: the test transform applied for feature extraction.
         batch_size, num_workers: of the extraction dataloader.
         k1, k2: Jaccard distance neighbourhoods (30, 6). eps, min_samples: DBSCAN (0.55, 4).
+        max_distance: store only Jaccard distances below this (default 1: every pair that
+            shares support, as specified). Any value above ``eps`` gives the same labels with
+            less memory on datasets whose identities overlap a lot.
     """
 
     priority = 'ABOVE_NORMAL'
 
     def __init__(self, extract_pipeline: Sequence[dict], batch_size: int = 128,
                  num_workers: int = 2, k1: int = 30, k2: int = 6, eps: float = 0.55,
-                 min_samples: int = 4) -> None:
+                 min_samples: int = 4, max_distance: float = 1.0) -> None:
         check_jaccard_params(k1, k2)
         check_dbscan_params(eps, min_samples)
         self.extract_pipeline = list(extract_pipeline)
         self.batch_size = batch_size
         self.num_workers = num_workers
+        if not eps < max_distance <= 1:
+            raise ValueError(f'ClusteringHook max_distance must be in (eps, 1] (config key '
+                             f'custom_hooks.ClusteringHook.max_distance), got {max_distance}.')
         self.k1, self.k2, self.eps, self.min_samples = k1, k2, eps, min_samples
+        self.max_distance = max_distance
         self.loader = None
 
     def before_train(self, runner: Runner) -> None:
@@ -94,7 +101,8 @@ class ClusteringHook(Hook):
     def cluster(self, feats: torch.Tensor, runner: Runner) -> np.ndarray:
         """Jaccard distance + DBSCAN (rank 0); logs, records and saves the labels."""
         start = time.time()
-        distance = jaccard_distance(feats.numpy(), k1=self.k1, k2=self.k2)
+        distance = jaccard_distance(feats.numpy(), k1=self.k1, k2=self.k2,
+                                    max_distance=self.max_distance)
         labels = dbscan_labels(distance, eps=self.eps, min_samples=self.min_samples)
         stats = dict(num_clusters=int(labels.max()) + 1, num_outliers=int((labels < 0).sum()))
         gt = getattr(self.loader.dataset, 'pids', None)
