@@ -1,4 +1,4 @@
-# ICE camera-aware on the generated demo set (make demo): ResNet-18 from scratch at 128x64,
+# ICE camera-aware on the generated demo set (make demo): ResNet-18 from scratch at 64x32,
 # batch 32 = 8 x 4, short epochs. The losses, teacher and clustering are the authors'.
 _base_ = [
     './_base_/models/ice_r50.py',
@@ -6,7 +6,7 @@ _base_ = [
     './_base_/schedules/ice_adam_40e.py',
     './_base_/default_runtime.py',
 ]
-height, width = 128, 64
+height, width = 64, 32
 norm = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
 weak = [
     dict(type='Resize', size=(height, width), interpolation='bicubic'),
@@ -15,7 +15,7 @@ weak = [
 ]
 strong = [
     dict(type='Resize', size=(height, width), interpolation='bicubic'),
-    dict(type='Pad', padding=5),
+    dict(type='Pad', padding=3),
     dict(type='RandomCrop', size=(height, width)),
     dict(type='RandomHorizontalFlip', p=0.5),
     dict(type='RandomApply', p=0.5, transforms=[dict(type='GaussianBlur', sigma=(0.1, 2.0))]),

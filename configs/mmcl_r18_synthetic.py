@@ -1,12 +1,12 @@
-# MMCL + MPLP on the generated demo set (make demo): ResNet-18 from scratch at 128x64, the
-# authors' loss, memory and MPLP; a short schedule (MPLP from epoch 3, 12 epochs).
+# MMCL + MPLP on the generated demo set (make demo): ResNet-18 from scratch at 64x32, the
+# authors' loss, memory and MPLP; a short schedule (MPLP from epoch 10, 20 epochs).
 _base_ = [
     './_base_/models/mmcl_r50.py',
     './_base_/datasets/synthetic.py',
     './_base_/schedules/mmcl_sgd_60e.py',
     './_base_/default_runtime.py',
 ]
-height, width = 128, 64
+height, width = 64, 32
 norm = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
 mmcl_pipeline = [
     dict(type='RandomSizedRectCrop', height=height, width=width, area_range=(0.64, 1.0),
@@ -19,8 +19,8 @@ mmcl_pipeline = [
     dict(type='RandomErasing', probability=0.5, sl=0.02, sh=0.2, r1=0.3, r2=3.0,
          strict_fit=False, mean=norm['mean']),
 ]
-max_epochs = 12
-model = dict(backbone=dict(name='resnet18'), start_epoch=3,
+max_epochs = 20
+model = dict(backbone=dict(name='resnet18'), start_epoch=10,
              memory=dict(base_momentum=0.5, max_epochs=max_epochs))
 train_dataloader = dict(
     batch_size=64,
@@ -28,6 +28,6 @@ train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
     dataset=dict(pipeline=mmcl_pipeline),
 )
-param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[9], gamma=0.1)]
-train_cfg = dict(max_epochs=max_epochs, val_interval=4)
+param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[15], gamma=0.1)]
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 default_hooks = dict(logger=dict(interval=10))

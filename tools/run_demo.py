@@ -15,7 +15,9 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 # (row name, config, trained?) in table order; the untrained row evaluates the initial weights.
 ROWS = [
-    ('untrained backbone', 'configs/supervised_r18_synthetic.py', False),
+    ('untrained backbone (random init)', 'configs/supervised_r18_synthetic.py', False),
+    ('MMCL + MPLP (unsupervised)', 'configs/mmcl_r18_synthetic.py', True),
+    ('ICE camera-aware (unsupervised)', 'configs/ice_r18_synthetic.py', True),
     ('supervised (ground truth, upper bound)', 'configs/supervised_r18_synthetic.py', True),
 ]
 

@@ -1,0 +1,121 @@
+"""ClusteringHook on a fake runner: labels reach the model and the sampler, are saved, and a
+clustering that finds nothing keeps the previous labels."""
+import logging
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmcl_ice_plugin.engine.hooks import ClusteringHook
+from mmcl_ice_plugin.models.memories import ClusterMemory
+
+
+class FakeModel(torch.nn.Module):
+
+    def __init__(self, feats):
+        super().__init__()
+        self.cluster_memory = ClusterMemory(feats.shape[1])
+        self.feats = feats
+
+    def teacher_features(self, img):
+        return self.feats[img[:, 0, 0, 0].long()]
+
+
+class Recorder:
+
+    def __init__(self):
+        self.labels = None
+
+    def set_labels(self, labels):
+        self.labels = labels
+
+
+def make_runner(tmp_path, feats, camids, pids):
+    dataset = _Dataset(camids, pids)
+    loader = [dict(img=torch.arange(len(pids)).float().view(-1, 1, 1, 1).expand(-1, 3, 2, 2),
+                   index=torch.arange(len(pids)))]
+    runner = SimpleNamespace(
+        model=FakeModel(feats), epoch=0, work_dir=str(tmp_path), logger=logging.getLogger('t'),
+        visualizer=SimpleNamespace(add_scalars=lambda *a, **k: None),
+        train_dataloader=SimpleNamespace(sampler=Recorder()))
+    return runner, loader, dataset
+
+
+def blobs(num_ids=6, per_id=8, dim=16, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    centres = F.normalize(torch.randn(num_ids, dim, generator=gen), dim=1)
+    feats = centres.repeat_interleave(per_id, 0) + 0.05 * torch.randn(num_ids * per_id, dim,
+                                                                       generator=gen)
+    return F.normalize(feats, dim=1), np.repeat(np.arange(num_ids), per_id)
+
+
+def test_labels_reach_model_and_sampler_and_are_saved(tmp_path):
+    feats, pids = blobs()
+    camids = np.arange(len(pids)) % 3
+    runner, loader, dataset = make_runner(tmp_path, feats, camids, pids)
+    hook = ClusteringHook(extract_pipeline=[], k1=8, k2=3, eps=0.6, min_samples=3)
+    hook.loader = _Loader(loader, dataset)
+    hook.before_train_epoch(runner)
+    labels = runner.train_dataloader.sampler.labels
+    assert labels.shape == pids.shape and len(set(labels[labels >= 0])) == 6
+    # each cluster is one ground-truth identity
+    assert all(len(set(pids[labels == k])) == 1 for k in set(labels[labels >= 0]))
+    assert torch.equal(runner.model.cluster_memory.labels, torch.as_tensor(labels))
+    assert runner.model.cluster_memory.num_clusters == 6
+    assert np.array_equal(np.load(tmp_path / 'pseudo_labels' / 'epoch_000.npy'), labels)
+
+
+def test_no_cluster_keeps_the_previous_labels(tmp_path, caplog):
+    feats, pids = blobs()
+    runner, loader, dataset = make_runner(tmp_path, feats, np.zeros(len(pids), int), pids)
+    hook = ClusteringHook(extract_pipeline=[], k1=8, k2=3, eps=0.6, min_samples=3)
+    hook.loader = _Loader(loader, dataset)
+    hook.before_train_epoch(runner)
+    first = runner.train_dataloader.sampler.labels.copy()
+    hook.cluster = lambda feats, runner: -np.ones(len(pids), dtype=np.int64)
+    runner.epoch = 1
+    with caplog.at_level(logging.WARNING):
+        hook.before_train_epoch(runner)
+    assert 'no cluster' in caplog.text
+    assert np.array_equal(runner.train_dataloader.sampler.labels, first)
+    assert np.array_equal(runner.model.cluster_memory.labels.numpy(), first)
+
+
+def test_no_cluster_in_the_first_epoch_is_a_clear_error(tmp_path):
+    feats, pids = blobs()
+    runner, loader, dataset = make_runner(tmp_path, feats, np.zeros(len(pids), int), pids)
+    hook = ClusteringHook(extract_pipeline=[], k1=8, k2=3, eps=0.6, min_samples=3)
+    hook.loader = _Loader(loader, dataset)
+    hook.cluster = lambda feats, runner: -np.ones(len(pids), dtype=np.int64)
+    with pytest.raises(RuntimeError, match='eps'):
+        hook.before_train_epoch(runner)
+
+
+def test_invalid_hyperparameters():
+    with pytest.raises(ValueError, match='k2'):
+        ClusteringHook(extract_pipeline=[], k1=5, k2=6)
+    with pytest.raises(ValueError, match='eps'):
+        ClusteringHook(extract_pipeline=[], eps=0)
+
+
+class _Loader:
+
+    def __init__(self, batches, dataset):
+        self.batches, self.dataset = batches, dataset
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
+
+
+class _Dataset:
+
+    def __init__(self, camids, pids):
+        self.camids, self.pids = camids, pids
+
+    def __len__(self):
+        return len(self.pids)
