@@ -62,10 +62,11 @@ def main() -> None:
     parser.add_argument('--rows', help='comma-separated row numbers to run (default: all)')
     args = parser.parse_args()
 
-    from mmcl_ice_plugin.datasets.synthetic import PRESETS, make_synthetic_reid
-    if not osp.isdir(osp.join(ROOT, args.data, 'bounding_box_train')):
+    from mmcl_ice_plugin.datasets.synthetic import PRESETS, make_synthetic_reid, read_summary
+    if read_summary(osp.join(ROOT, args.data)) is None:
         print(f'Generating the synthetic dataset ({args.preset}) in {args.data} ...', flush=True)
-        make_synthetic_reid(osp.join(ROOT, args.data), progress=True, **PRESETS[args.preset])
+        make_synthetic_reid(osp.join(ROOT, args.data), progress=True, overwrite=True,
+                            **PRESETS[args.preset])
 
     rows = list(enumerate(ROWS))
     if args.rows:

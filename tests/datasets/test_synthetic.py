@@ -1,0 +1,92 @@
+import filecmp
+import os
+import os.path as osp
+import re
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+from torchreid.reid.data.datasets.image.market1501 import Market1501
+
+from mmcl_ice_plugin.datasets import PRESETS, make_synthetic_reid
+from mmcl_ice_plugin.datasets.synthetic import read_summary
+
+NAME = re.compile(r'^(-1|\d{4})_c([1-6])s(\d)_(\d{6})_(\d{2})\.jpg$')
+SPLITS = ('bounding_box_train', 'query', 'bounding_box_test')
+
+
+def listing(root):
+    return {s: sorted(os.listdir(osp.join(root, s))) for s in SPLITS}
+
+
+def test_exact_market_layout_and_names(tiny_market):
+    files = listing(tiny_market)
+    for split, names in files.items():
+        assert names and all(NAME.match(n) for n in names), split
+    with Image.open(osp.join(tiny_market, 'query', files['query'][0])) as img:
+        assert img.format == 'JPEG' and img.size == (64, 128) and img.mode == 'RGB'
+    train_ids = {n[:4] for n in files['bounding_box_train']}
+    test_ids = {n[:4] for n in files['query']}
+    assert not train_ids & test_ids  # disjoint people
+    assert {n[:4] for n in files['bounding_box_test']} >= test_ids | {'0000'}
+
+
+def test_torchreid_market1501_parser_loads_it_unchanged(tiny_market, tmp_path):
+    (tmp_path / 'market1501').mkdir()
+    os.symlink(tiny_market, tmp_path / 'market1501' / 'Market-1501-v15.09.15')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        data = Market1501(root=str(tmp_path), verbose=False)
+    summary = read_summary(tiny_market)
+    assert len(data.train) == summary['train']
+    assert len(data.query) == summary['query']
+    assert len(data.gallery) == summary['gallery']
+    assert data.num_train_pids == summary['num_train_ids'] == PRESETS['tiny']['num_ids_train']
+    assert data.num_train_cams == summary['num_train_cams']
+
+
+def test_every_query_has_a_gallery_match_in_another_camera(tiny_market):
+    files = listing(tiny_market)
+    gallery = {(n[:4], n.split('_')[1][1]) for n in files['bounding_box_test']}
+    for name in files['query']:
+        pid, cam = name[:4], name.split('_')[1][1]
+        assert any(g_pid == pid and g_cam != cam for g_pid, g_cam in gallery), name
+
+
+def test_each_identity_visits_at_least_two_cameras(tiny_market):
+    names = listing(tiny_market)['bounding_box_train']
+    cams = {}
+    for n in names:
+        cams.setdefault(n[:4], set()).add(n.split('_')[1][1])
+    assert min(len(c) for c in cams.values()) >= 2
+
+
+def test_deterministic_per_seed(tmp_path, tiny_market):
+    again = str(tmp_path / 'again')
+    make_synthetic_reid(again, seed=0, **PRESETS['tiny'])
+    for split in SPLITS:
+        match, mismatch, errors = filecmp.cmpfiles(
+            osp.join(tiny_market, split), osp.join(again, split),
+            os.listdir(osp.join(tiny_market, split)), shallow=False)
+        assert not mismatch and not errors, split
+    other = str(tmp_path / 'other')
+    make_synthetic_reid(other, seed=1, **PRESETS['tiny'])
+    assert listing(other) != listing(tiny_market)
+
+
+def test_style_seed_changes_the_domain_not_the_people(tmp_path, tiny_market):
+    styled = str(tmp_path / 'styled')
+    make_synthetic_reid(styled, seed=0, style_seed=1, **PRESETS['tiny'])
+    assert listing(styled) == listing(tiny_market)
+    name = listing(styled)['query'][0]
+    a = np.asarray(Image.open(osp.join(styled, 'query', name)), dtype=np.float32)
+    b = np.asarray(Image.open(osp.join(tiny_market, 'query', name)), dtype=np.float32)
+    assert np.abs(a - b).mean() > 5
+
+
+def test_refuses_to_overwrite_and_checks_parameters(tmp_path, tiny_market):
+    with pytest.raises(FileExistsError, match='overwrite'):
+        make_synthetic_reid(tiny_market, seed=0, **PRESETS['tiny'])
+    with pytest.raises(ValueError, match='num_cams'):
+        make_synthetic_reid(str(tmp_path / 'x'), num_cams=7)
