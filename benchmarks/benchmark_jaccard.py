@@ -14,7 +14,6 @@ shared machine makes wall-clock times noisy.
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -22,17 +21,7 @@ import time
 
 import numpy as np
 
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo (falls back to the platform's processor string)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown'
+from mmcl_ice_plugin.utils import cpu_model
 
 
 def rss_mib() -> float:

@@ -10,7 +10,6 @@ two results are compared.
 """
 import argparse
 import os
-import platform
 import time
 import warnings
 
@@ -18,18 +17,7 @@ import numpy as np
 import torch
 
 from mmcl_ice_plugin.evaluation import evaluate_rank
-
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo (falls back to the platform's processor string)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown'
+from mmcl_ice_plugin.utils import cpu_model
 
 
 def make_problem(num_query: int, num_gallery: int, num_ids: int, num_cams: int,

@@ -18,7 +18,6 @@ as the median over ``--iters`` batches after ``--warmup`` batches:
 """
 import argparse
 import os
-import platform
 import statistics
 import time
 from typing import Callable, List, Tuple
@@ -28,18 +27,7 @@ import torch.nn.functional as F
 
 from mmcl_ice_plugin.models.losses import MMCLLoss
 from mmcl_ice_plugin.pseudo_labels import GramCache, mplp_labels
-
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo (falls back to the platform's processor string)."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown'
+from mmcl_ice_plugin.utils import cpu_model
 
 
 def make_bank(num: int, dim: int, num_ids: int, seed: int) -> torch.Tensor:

@@ -1,0 +1,3 @@
+from .machine import cpu_model
+
+__all__ = ['cpu_model']
