@@ -34,7 +34,7 @@ train_dataloader = dict(
     dataset=dict(pipeline=dict(_delete_=True, type='MultiView', views=[strong, weak, strong])),
 )
 param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=3)]
-train_cfg = dict(max_epochs=12, iters_per_epoch=iters_per_epoch, val_interval=4)
+train_cfg = dict(max_epochs=10, iters_per_epoch=iters_per_epoch, val_interval=5)
 custom_hooks = [
     dict(type='ClusteringHook', extract_pipeline=weak, batch_size=128, num_workers=2,
          k1=30, k2=6, eps=0.55, min_samples=4),

@@ -1,5 +1,5 @@
 # MMCL + MPLP on the generated demo set (make demo): ResNet-18 from scratch at 64x32, the
-# authors' loss, memory and MPLP; a short schedule (MPLP from epoch 10, 20 epochs).
+# authors' loss, memory and MPLP (from epoch 6, as in the paper); a short schedule, 16 epochs.
 _base_ = [
     './_base_/models/mmcl_r50.py',
     './_base_/datasets/synthetic.py',
@@ -19,8 +19,8 @@ mmcl_pipeline = [
     dict(type='RandomErasing', probability=0.5, sl=0.02, sh=0.2, r1=0.3, r2=3.0,
          strict_fit=False, mean=norm['mean']),
 ]
-max_epochs = 20
-model = dict(backbone=dict(name='resnet18'), start_epoch=10,
+max_epochs = 16
+model = dict(backbone=dict(name='resnet18'), start_epoch=6,
              memory=dict(base_momentum=0.5, max_epochs=max_epochs))
 train_dataloader = dict(
     batch_size=64,
@@ -28,6 +28,6 @@ train_dataloader = dict(
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
     dataset=dict(pipeline=mmcl_pipeline),
 )
-param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[15], gamma=0.1)]
+param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[12], gamma=0.1)]
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 default_hooks = dict(logger=dict(interval=10))

@@ -1,5 +1,5 @@
 # Supervised baseline on the generated demo set (make demo): ResNet-18 from scratch, 64x32,
-# PxK = 8x4, 20 epochs of Adam. num_classes is the number of training identities of the
+# PxK = 8x4, 15 epochs of Adam. num_classes is the number of training identities of the
 # 'small' preset (tools/make_synthetic_reid.py data/synthetic --preset small).
 _base_ = [
     './_base_/datasets/synthetic.py',
@@ -16,7 +16,7 @@ model = dict(
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=3,
          convert_to_iter_based=True),
-    dict(type='MultiStepLR', by_epoch=True, milestones=[15], gamma=0.1),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[11], gamma=0.1),
 ]
-train_cfg = dict(max_epochs=20, val_interval=5)
+train_cfg = dict(max_epochs=15, val_interval=5)
 default_hooks = dict(logger=dict(interval=20))
