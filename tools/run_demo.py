@@ -2,8 +2,8 @@
 the demo set, print the result table (also written to work_dirs/demo/results.md).
 
 The unsupervised methods start, as in their papers, from a pretrained backbone. ImageNet
-weights need a download, so the demo pretrains on a second generated domain (other people,
-other camera styles) with labels, then trains MMCL and ICE on the unlabelled demo set.
+weights need a download, so the demo pretrains with labels on a second generated set (other
+people, same cameras), then trains MMCL and ICE on the unlabelled demo set.
 
     python tools/run_demo.py [--work-dir work_dirs/demo] [--rows 0,1,...]
 """
@@ -24,7 +24,7 @@ SOURCE_ROW = 'source'
 # name, config, trained?, initialised from the source model?  (table order)
 ROWS = [
     ('untrained backbone (random init)', 'configs/supervised_r18_synthetic.py', False, False),
-    ('direct transfer (supervised on the other domain)',
+    ('direct transfer (supervised on other people)',
      'configs/supervised_r18_synthetic_source.py', True, False),
     ('MMCL + MPLP (unsupervised, from the transfer model)',
      'configs/mmcl_r18_synthetic.py', True, True),
@@ -71,9 +71,10 @@ def format_table(results: List[dict]) -> str:
 def ensure_data() -> None:
     from mmcl_ice_plugin.datasets.synthetic import PRESETS, make_synthetic_reid, read_summary
     for folder, seed in ((DATA, 0), (SOURCE_DATA, 1)):
-        if read_summary(osp.join(ROOT, folder)) is None:
+        summary = read_summary(osp.join(ROOT, folder))
+        if summary is None or summary['seed'] != seed or summary['style_seed'] != 0:
             print(f'Generating {folder} ...', flush=True)
-            make_synthetic_reid(osp.join(ROOT, folder), seed=seed, style_seed=seed,
+            make_synthetic_reid(osp.join(ROOT, folder), seed=seed, style_seed=0,
                                 overwrite=True, progress=True, **PRESETS['small'])
 
 
