@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 import cv2
 import numpy as np
@@ -137,6 +137,7 @@ def make_synthetic_reid(root: str,
                         width: int = 64,
                         seed: int = 0,
                         style_seed: int = 0,
+                        camera_strength: float = 1.0,
                         num_workers: int = 0,
                         overwrite: bool = False,
                         progress: bool = False) -> dict[str, Any]:
@@ -166,6 +167,9 @@ def make_synthetic_reid(root: str,
         seed: identities, their attributes, camera visits, poses and file names.
         style_seed: the domain: camera styles, scenes and the clothing palette. Two datasets
             with different style seeds differ like two real datasets do.
+        camera_strength: scales how far each camera's colour cast, saturation, contrast,
+            brightness and lighting depart from neutral: 0 leaves only scenes, framing, blur and
+            noise to tell cameras apart, 1 is the default hard setting.
         num_workers: worker processes; 0 or 1 draws in this process. The files do not depend
             on it.
         overwrite: delete existing split folders first; otherwise existing images are an error.
@@ -184,7 +188,7 @@ def make_synthetic_reid(root: str,
     params = dict(num_ids_train=num_ids_train, num_ids_test=num_ids_test, num_cams=num_cams,
                   imgs_per_id_cam=float(imgs_per_id_cam), num_distractors=num_distractors,
                   num_junk=num_junk, height=height, width=width, seed=seed,
-                  style_seed=style_seed)
+                  style_seed=style_seed, camera_strength=float(camera_strength))
     _check_params(params)
     root_path = Path(root)
     _prepare_root(root_path, overwrite)
@@ -192,7 +196,9 @@ def make_synthetic_reid(root: str,
                                            'imgs_per_id_cam', 'num_distractors', 'num_junk',
                                            'seed')})
     start = time.perf_counter()
-    _draw_all(jobs, root_path, seed, style_seed, height, width, num_workers, progress)
+    render = partial(render_image, seed=seed, style_seed=style_seed,
+                     camera_strength=float(camera_strength), height=height, width=width)
+    _draw_all(jobs, root_path, render, num_workers, progress)
     summary = dict(params, **_count(jobs), seconds=round(time.perf_counter() - start, 3))
     (root_path / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + '\n')
     return summary
@@ -209,6 +215,7 @@ def read_summary(root: str) -> Optional[dict[str, Any]]:
         summary = json.loads((root_path / SUMMARY_FILE).read_text())
     except (OSError, ValueError):
         return None
+    summary.setdefault('camera_strength', 1.0)  # written before the knob existed
     expected = {'train': summary.get('train', -1), 'query': summary.get('query', -1),
                 'gallery': summary.get('gallery', -1) + summary.get('junk', 0)}
     for split, folder in SPLIT_DIRS.items():
@@ -234,6 +241,8 @@ def _check_params(params: dict[str, Any]) -> None:
         problems.append('num_distractors and num_junk must be >= 0')
     if params['height'] < 32 or params['width'] < 16:
         problems.append('height must be >= 32 and width >= 16')
+    if params['camera_strength'] < 0:
+        problems.append('camera_strength must be >= 0')
     if problems:
         raise ValueError('make_synthetic_reid: ' + '; '.join(problems))
 
@@ -304,12 +313,11 @@ def _count(jobs: list[_Job]) -> dict[str, int]:
                 num_train_cams=len(train_cams))
 
 
-def _draw_all(jobs: list[_Job], root: Path, seed: int, style_seed: int, height: int, width: int,
+def _draw_all(jobs: list[_Job], root: Path, render: Callable[..., tuple[np.ndarray, int]],
               num_workers: int, progress: bool) -> None:
     chunk = 64
     chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
-    work = partial(_write_chunk, root=str(root), seed=seed, style_seed=style_seed,
-                   height=height, width=width)
+    work = partial(_write_chunk, root=str(root), render=render)
     bar = None
     if progress:
         from mmengine.utils import ProgressBar
@@ -328,11 +336,10 @@ def _draw_all(jobs: list[_Job], root: Path, seed: int, style_seed: int, height: 
         bar.file.write('\n')
 
 
-def _write_chunk(jobs: list[_Job], root: str, seed: int, style_seed: int, height: int,
-                 width: int) -> int:
+def _write_chunk(jobs: list[_Job], root: str, render: Callable[..., tuple[np.ndarray, int]]
+                 ) -> int:
     for job in jobs:
-        rgb, quality = render_image(job.kind, job.key, job.cam, job.index, seed, style_seed,
-                                    height, width)
+        rgb, quality = render(job.kind, job.key, job.cam, job.index)
         path = f'{root}/{job.path}'
         if not cv2.imwrite(path, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
                            [cv2.IMWRITE_JPEG_QUALITY, quality]):
@@ -340,8 +347,8 @@ def _write_chunk(jobs: list[_Job], root: str, seed: int, style_seed: int, height
     return len(jobs)
 
 
-def render_image(kind: int, key: int, cam: int, index: int, seed: int, style_seed: int,
-                 height: int, width: int) -> tuple[np.ndarray, int]:
+def render_image(kind: int, key: int, cam: int, index: int, *, seed: int, style_seed: int,
+                 camera_strength: float, height: int, width: int) -> tuple[np.ndarray, int]:
     """Draw one image: ``(uint8 RGB array of shape (height, width, 3), JPEG quality)``.
 
     ``kind`` is 0 (the person ``key`` = pid), 1 (distractor number ``key``) or 2 (junk number
@@ -349,7 +356,7 @@ def render_image(kind: int, key: int, cam: int, index: int, seed: int, style_see
     """
     draw_h = min(height, _MAX_DRAW_HEIGHT)
     draw_w = max(8, round(width * draw_h / height))
-    camera = _camera(style_seed, cam)
+    camera = _camera(style_seed, cam, camera_strength)
     if kind == _PERSON:
         rng = np.random.default_rng([seed, _TAG_IMAGE, key, cam, index])
         identity = _identity(seed, style_seed, key)
@@ -625,15 +632,16 @@ def _weights_shoes(n: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _camera(style_seed: int, cam: int) -> _Camera:
+def _camera(style_seed: int, cam: int, strength: float) -> _Camera:
     rng = np.random.default_rng([style_seed, _TAG_CAMERA, cam])
     scale = rng.uniform(0.74, 0.92)
     return _Camera(
-        gain=np.exp(rng.normal(0, 0.22, 3)).astype(np.float32),
-        saturation=float(rng.uniform(0.35, 1.15)),
-        contrast=float(rng.uniform(0.65, 1.2)),
-        brightness=float(rng.uniform(-35, 30)),
-        light=(float(rng.uniform(-0.35, 0.35)), float(rng.uniform(-0.35, 0.35))),
+        gain=np.exp(strength * rng.normal(0, 0.22, 3)).astype(np.float32),
+        saturation=float(rng.uniform(0.35, 1.15) ** strength),
+        contrast=float(rng.uniform(0.65, 1.2) ** strength),
+        brightness=float(strength * rng.uniform(-35, 30)),
+        light=(float(strength * rng.uniform(-0.35, 0.35)),
+               float(strength * rng.uniform(-0.35, 0.35))),
         blur=float(rng.uniform(0.3, 1.3)),
         noise=float(rng.uniform(2, 8)),
         quality=int(rng.integers(65, 96)),

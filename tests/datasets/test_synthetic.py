@@ -20,6 +20,18 @@ def listing(root):
     return {s: sorted(os.listdir(osp.join(root, s))) for s in SPLITS}
 
 
+def same_files(root_a, root_b):
+    for split in SPLITS:
+        names = os.listdir(osp.join(root_a, split))
+        if sorted(names) != sorted(os.listdir(osp.join(root_b, split))):
+            return False
+        _, mismatch, errors = filecmp.cmpfiles(osp.join(root_a, split), osp.join(root_b, split),
+                                               names, shallow=False)
+        if mismatch or errors:
+            return False
+    return True
+
+
 def test_exact_market_layout_and_names(tiny_market):
     files = listing(tiny_market)
     for split, names in files.items():
@@ -65,14 +77,23 @@ def test_each_identity_visits_at_least_two_cameras(tiny_market):
 def test_deterministic_per_seed(tmp_path, tiny_market):
     again = str(tmp_path / 'again')
     make_synthetic_reid(again, seed=0, **PRESETS['tiny'])
-    for split in SPLITS:
-        match, mismatch, errors = filecmp.cmpfiles(
-            osp.join(tiny_market, split), osp.join(again, split),
-            os.listdir(osp.join(tiny_market, split)), shallow=False)
-        assert not mismatch and not errors, split
+    assert same_files(again, tiny_market)
     other = str(tmp_path / 'other')
     make_synthetic_reid(other, seed=1, **PRESETS['tiny'])
     assert listing(other) != listing(tiny_market)
+
+
+def test_files_do_not_depend_on_the_number_of_workers(tmp_path, tiny_market):
+    parallel = str(tmp_path / 'parallel')
+    make_synthetic_reid(parallel, seed=0, num_workers=2, **PRESETS['tiny'])
+    assert same_files(parallel, tiny_market)
+
+
+def test_camera_strength_neutralises_cameras_and_defaults_to_one(tmp_path, tiny_market):
+    neutral = str(tmp_path / 'neutral')
+    summary = make_synthetic_reid(neutral, seed=0, camera_strength=0.0, **PRESETS['tiny'])
+    assert summary['camera_strength'] == 0.0 and read_summary(tiny_market)['camera_strength'] == 1
+    assert listing(neutral) == listing(tiny_market) and not same_files(neutral, tiny_market)
 
 
 def test_style_seed_changes_the_domain_not_the_people(tmp_path, tiny_market):
