@@ -2,17 +2,12 @@
 # PxK = 8x4, 15 epochs of Adam. num_classes is the number of training identities of the
 # 'small' preset (tools/make_synthetic_reid.py data/synthetic --preset small).
 _base_ = [
+    './_base_/models/supervised_r50.py',
     './_base_/datasets/synthetic.py',
     './_base_/schedules/supervised_60e.py',
     './_base_/default_runtime.py',
 ]
-model = dict(
-    type='Supervised',
-    num_classes=100,
-    backbone=dict(type='TorchreidBackbone', name='resnet18', pretrained=False, last_stride=1),
-    neck=dict(pooling='avg', bias_trainable=False),
-    test_feature='post_bn',
-)
+model = dict(num_classes=100, backbone=dict(name='resnet18'))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=3,
          convert_to_iter_based=True),
