@@ -3,7 +3,7 @@ distance, DBSCAN), broadcast to every rank and handed to the model and the sampl
 import os
 import os.path as osp
 import time
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch

@@ -49,11 +49,11 @@ class ClusterMemory(nn.Module):
         num_clusters = int(lab.max()) + 1 if len(lab) else 0
         self.labels = labels
         self.centroids = segment_mean(feats, lab, num_clusters)
-        pair = lab * (int(cams.max()) + 1) + cam
-        pairs, pair_index = torch.unique(pair, return_inverse=True)
+        num_cams = int(cams.max()) + 1
+        pairs, pair_index = torch.unique(lab * num_cams + cam, return_inverse=True)
         self.proxies = F.normalize(segment_mean(feats, pair_index, len(pairs)), dim=1)
-        self.proxy_labels = pairs // (int(cams.max()) + 1)
-        self.proxy_cams = pairs % (int(cams.max()) + 1)
+        self.proxy_labels = pairs // num_cams
+        self.proxy_cams = pairs % num_cams
 
     def _load_from_state_dict(self, state_dict: Dict[str, torch.Tensor], prefix: str,
                               *args, **kwargs) -> None:
