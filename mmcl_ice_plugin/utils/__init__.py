@@ -1,3 +1,3 @@
-from .machine import cpu_model
+from .machine import cpu_model, describe_machine, gpu_model, machine_info
 
-__all__ = ['cpu_model']
+__all__ = ['cpu_model', 'describe_machine', 'gpu_model', 'machine_info']
