@@ -4,12 +4,20 @@ Features: ``N // per_id`` identities in D = 2048 dimensions, each sample a unifo
 identity centre plus Gaussian noise, L2-normalised (``make_features`` has a harder variant;
 seeded). The report also gives the stored pairs per row and the pseudo labels' quality against
 the identities. Each N runs in a fresh subprocess so that its peak resident memory
-(``ru_maxrss``) is its own: the report gives the features' own size and the peak growth above
-the resident size measured once the features exist (imports and features excluded). Times are
-wall-clock seconds; CPU seconds (user + system, all threads) are given for the total, since a
-shared machine makes wall-clock times noisy.
+(``ru_maxrss``) is its own: the report gives the features' own size, the peak growth above
+the resident size measured once the features exist (imports and features excluded) and the
+process's whole peak. Times are wall-clock seconds; CPU seconds (user + system, all threads)
+are given for the total, since a shared machine makes wall-clock times noisy (the 1-minute load
+average before and after is printed too). kNN runs on the GPU when faiss and torch see one;
+Jaccard and DBSCAN always run on the CPU.
 
-    python benchmarks/benchmark_jaccard.py [--n 2000 12936 32621] [--plot out.png]
+The table is printed and written to ``--out-dir`` (default ``work_dirs/benchmarks/``) as
+``jaccard.json`` and ``jaccard.md``, with a plot of time and memory against N,
+``jaccard.png`` (or ``--plot PATH``).
+
+    python benchmarks/benchmark_jaccard.py                  # N = 2,000 ... 100,000 (minutes)
+    python benchmarks/benchmark_jaccard.py --n 2000 12936 [--plot out.png]
+    python benchmarks/benchmark_jaccard.py --quick          # N = 500, 1,000 at D = 64 (seconds)
 """
 import argparse
 import json
@@ -21,7 +29,7 @@ import time
 
 import numpy as np
 
-from mmcl_ice_plugin.utils import cpu_model
+from mmcl_ice_plugin.utils import cpu_model, describe_machine, machine_info
 
 
 def rss_mib() -> float:
@@ -31,10 +39,12 @@ def rss_mib() -> float:
 
 
 def peak_rss_mib() -> float:
+    """Peak resident set size of this process so far in MiB (Linux ``ru_maxrss``)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far (all threads)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
@@ -79,9 +89,10 @@ def make_features(num: int, dim: int, per_id: int, noise: float, noise_rank: int
 
 
 def run_one(args: argparse.Namespace) -> dict:
-    """Benchmark one N in this process; the result as a dict."""
+    """Benchmark one N (``args.worker``) in this process; the result as a dict."""
     from mmcl_ice_plugin.pseudo_labels import dbscan_labels, knn_search, pseudo_label_quality
     from mmcl_ice_plugin.pseudo_labels.jaccard import jaccard_distance_from_knn
+    from mmcl_ice_plugin.pseudo_labels.knn import GPU_MAX_K, gpu_available
 
     feats, ids = make_features(args.worker, args.dim, args.per_id, args.noise, args.noise_rank,
                                args.shared, args.seed)
@@ -96,16 +107,19 @@ def run_one(args: argparse.Namespace) -> dict:
     t_dbscan = time.perf_counter()
     cpu = cpu_seconds() - cpu0
     quality = pseudo_label_quality(labels, ids)
+    peak = peak_rss_mib()
     return dict(
-        n=args.worker, knn_s=t_knn - start, jaccard_s=t_jaccard - t_knn,
+        n=args.worker, knn_device='gpu' if gpu_available() and args.k1 <= GPU_MAX_K else 'cpu',
+        knn_s=t_knn - start, jaccard_s=t_jaccard - t_knn,
         dbscan_s=t_dbscan - t_jaccard, total_s=t_dbscan - start, total_cpu_s=cpu,
-        peak_growth_mib=peak_rss_mib() - baseline, features_mib=feats.nbytes / 2**20,
+        peak_growth_mib=peak - baseline, peak_rss_mib=peak, features_mib=feats.nbytes / 2**20,
         baseline_rss_mib=baseline, stored_per_row=dist.nnz / args.worker,
         clusters=quality['num_clusters'], outliers=quality['num_outliers'],
         true_ids=int(np.unique(ids).size), fscore=quality['fscore'], nmi=quality['nmi'])
 
 
-def plot(results: list, path: str) -> None:
+def plot(results: list, path: str, title: str) -> None:
+    """Time per stage and memory against N (log-log), saved to ``path``."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -118,6 +132,7 @@ def plot(results: list, path: str) -> None:
     ax_t.set(yscale='log', ylabel='seconds', title='time')
     ax_t.legend()
     ax_m.plot(ns, [r['peak_growth_mib'] for r in results], 'o-', label='peak growth')
+    ax_m.plot(ns, [r['peak_rss_mib'] for r in results], '^-', label='peak RSS (process)')
     ax_m.plot(ns, [r['features_mib'] for r in results], 's--', label='features')
     ax_m.set(yscale='log', ylabel='MiB', title='memory')
     ax_m.legend()
@@ -125,15 +140,50 @@ def plot(results: list, path: str) -> None:
         ax.set(xscale='log', xlabel='N')
         ax.set_xticks(ns, [str(n) for n in ns])
         ax.xaxis.set_minor_formatter(NullFormatter())
-    fig.suptitle(f'ICE clustering step, D = {results[0]["dim"]}, {cpu_model()}')
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+COLUMNS = (  # (result key, header, width, format)
+    ('n', 'N', 7, 'd'), ('knn_s', 'kNN s', 7, '.2f'), ('jaccard_s', 'Jacc s', 7, '.2f'),
+    ('dbscan_s', 'DBSCAN s', 8, '.2f'), ('total_s', 'total s', 8, '.2f'),
+    ('total_cpu_s', 'CPU s', 7, '.2f'), ('peak_growth_mib', 'peak MiB', 9, '.0f'),
+    ('peak_rss_mib', 'RSS MiB', 8, '.0f'), ('features_mib', 'feat MiB', 9, '.0f'),
+    ('stored_per_row', 'nnz/row', 8, '.0f'), ('clusters', 'clusters', 8, 'd'),
+    ('true_ids', '(true)', 7, 'd'), ('outliers', 'outliers', 8, 'd'), ('fscore', 'F', 5, '.2f'),
+    ('nmi', 'NMI', 5, '.2f'))
+
+
+def write_report(out_dir: str, report: dict) -> None:
+    """``jaccard.json`` (everything) and ``jaccard.md`` (the table) in ``out_dir``."""
+    with open(os.path.join(out_dir, 'jaccard.json'), 'w') as f:
+        json.dump(report, f, indent=2)
+    lines = [f'ICE clustering step (kNN + Jaccard + DBSCAN), {report["setting"]}', '',
+             f'Machine: {describe_machine(report["machine"])} (before the runs); '
+             f'load average after: {report["load_average_after"]}', '',
+             '| ' + ' | '.join(header for _, header, _, _ in COLUMNS) + ' |',
+             '|' + '---:|' * len(COLUMNS)]
+    for r in report['results']:
+        lines.append('| ' + ' | '.join(format(r[key], fmt) for key, _, _, fmt in COLUMNS) +
+                     ' |')
+    lines += ['', 'peak MiB: peak resident memory above the resident size once the features '
+              'exist; RSS MiB: peak of the whole process (imports and features included).']
+    with open(os.path.join(out_dir, 'jaccard.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--n', type=int, nargs='+', default=[2000, 12936])
+    """Parse the options; run every N in its own subprocess, or one N as that subprocess."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        epilog='Writes jaccard.json, jaccard.md and jaccard.png to --out-dir.')
+    parser.add_argument('--n', type=int, nargs='+', default=[2000, 12936, 32621, 100000],
+                        help='problem sizes, each in a fresh subprocess (default: %(default)s)')
     parser.add_argument('--dim', type=int, default=2048)
+    parser.add_argument('--quick', action='store_true',
+                        help='smoke-test size: --n 500 1000 --dim 64 (a few seconds)')
     parser.add_argument('--per-id', type=int, default=17, help='mean images per identity')
     parser.add_argument('--noise', type=float, default=0.7, help='norm of the noise per sample')
     parser.add_argument('--noise-rank', type=int, default=0,
@@ -148,27 +198,32 @@ def main() -> None:
     parser.add_argument('--max-distance', type=float, default=1.0,
                         help='store only pairs closer than this (jaccard_distance max_distance)')
     parser.add_argument('--timeout', type=float, default=None, help='seconds per N')
-    parser.add_argument('--plot', default=None, help='save time/memory vs N to this image')
+    parser.add_argument('--out-dir', default=os.path.join('work_dirs', 'benchmarks'),
+                        help='folder for jaccard.json / .md / .png (default: %(default)s)')
+    parser.add_argument('--plot', default=None,
+                        help='save the time/memory plot here instead of <out-dir>/jaccard.png')
     parser.add_argument('--worker', type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker is not None:
         print(json.dumps(run_one(args)))
         return
+    if args.quick:
+        args.n, args.dim = [500, 1000], 64
 
-    print(f'CPU: {cpu_model()}, {os.cpu_count()} logical cores; D = {args.dim}, '
-          f'k1 = {args.k1}, k2 = {args.k2}, eps = {args.eps}, min_samples = {args.min_samples}, '
-          f'max_distance = {args.max_distance}')
-    header = (f'{"N":>7} {"kNN s":>7} {"Jacc s":>7} {"DBSCAN s":>8} {"total s":>8} '
-              f'{"CPU s":>7} {"peak MiB":>9} {"feat MiB":>9} {"nnz/row":>8} {"clusters":>8} '
-              f'{"(true)":>7} {"outliers":>8} {"F":>5} {"NMI":>5}')
-    print(header)
+    machine = machine_info()
+    setting = (f'D = {args.dim}, k1 = {args.k1}, k2 = {args.k2}, eps = {args.eps}, '
+               f'min_samples = {args.min_samples}, max_distance = {args.max_distance}')
+    print(f'machine: {describe_machine(machine)}')
+    print(f'setting: {setting}')
+    print(' '.join(f'{header:>{width}}' for _, header, width, _ in COLUMNS))
     results = []
     options = ['--dim', args.dim, '--per-id', args.per_id, '--noise', args.noise,
                '--noise-rank', args.noise_rank, '--shared', args.shared, '--seed',
                args.seed, '--k1', args.k1, '--k2', args.k2, '--eps', args.eps, '--min-samples',
                args.min_samples, '--max-distance', args.max_distance]
     for num in args.n:
-        cmd = [sys.executable, __file__, '--worker', str(num)] + [str(o) for o in options]
+        cmd = [sys.executable, os.path.abspath(__file__), '--worker', str(num)] + \
+            [str(o) for o in options]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
                                   check=True)
@@ -179,16 +234,23 @@ def main() -> None:
             print(f'{num:>7} failed:\n{err.stderr}')
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
-        r['dim'] = args.dim
         results.append(r)
-        print(f'{r["n"]:>7} {r["knn_s"]:>7.2f} {r["jaccard_s"]:>7.2f} {r["dbscan_s"]:>8.2f} '
-              f'{r["total_s"]:>8.2f} {r["total_cpu_s"]:>7.2f} {r["peak_growth_mib"]:>9.0f} '
-              f'{r["features_mib"]:>9.0f} {r["stored_per_row"]:>8.0f} {r["clusters"]:>8} '
-              f'{r["true_ids"]:>7} {r["outliers"]:>8} {r["fscore"]:>5.2f} {r["nmi"]:>5.2f}',
-              flush=True)
-    if args.plot and results:
-        plot(results, args.plot)
-        print(f'plot saved to {args.plot}')
+        print(' '.join(f'{r[key]:>{width}{fmt}}' for key, _, width, fmt in COLUMNS), flush=True)
+    if not results:
+        raise SystemExit('no N finished; nothing written')
+    print(f'kNN on the {results[0]["knn_device"].upper()}; peak MiB = peak growth above the '
+          'resident size once the features exist, RSS MiB = whole process')
+    load_after = machine_info()['load_average']
+    print(f'load average after: {load_after}')
+    os.makedirs(args.out_dir, exist_ok=True)
+    write_report(args.out_dir, dict(machine=machine, load_average_after=load_after,
+                                    setting=setting, options=vars(args), results=results))
+    plot_path = args.plot or os.path.join(args.out_dir, 'jaccard.png')
+    gpu = f', kNN on {machine["gpu"]}' if results[0]['knn_device'] == 'gpu' else ''
+    plot(results, plot_path, f'ICE clustering step, D = {args.dim}, {cpu_model()}, '
+         f'{machine["cores"]} cores{gpu}')
+    print(f'written: {os.path.join(args.out_dir, "jaccard.json")}, '
+          f'{os.path.join(args.out_dir, "jaccard.md")}, {plot_path}')
 
 
 if __name__ == '__main__':
