@@ -11,6 +11,7 @@ from torchreid.reid.data.datasets import __image_datasets as TORCHREID_IMAGE_DAT
 from torchreid.reid.data.datasets.image.market1501 import Market1501
 
 from ..registry import DATASETS
+from ..utils.seeding import seed_global_rngs
 from .image_io import read_image
 from .transforms import build_pipeline
 
@@ -109,7 +110,13 @@ class ReIDDataset(Dataset):
     machine. ``pid`` is the ground truth (torchreid relabels train pids to 0..K-1); unsupervised
     methods use it only for monitoring. Each item is a dict ``{img, index, pid, camid, is_query}``
     where ``img`` is one tensor or a list of views.
+
+    The index may also be a pair ``(index, item_seed)`` (``ResumableEpochLoop`` passes these):
+    the item's random draws (augmentation, CamStyle choice) then come from ``item_seed``, so
+    they do not depend on which dataloader worker loads it.
     """
+
+    accepts_item_seeds = True
 
     def __init__(self, data_root: str, source: str = 'folder', split: str = 'train',
                  pipeline: Optional[Union[dict, list, Callable]] = None,
@@ -174,7 +181,10 @@ class ReIDDataset(Dataset):
     def load_image(self, index: int) -> Any:
         return read_image(self.image_path(index))
 
-    def __getitem__(self, index: int) -> Dict[str, Any]:
+    def __getitem__(self, index: Union[int, Tuple[int, int]]) -> Dict[str, Any]:
+        if isinstance(index, tuple):
+            index, item_seed = index
+            seed_global_rngs(item_seed)
         img = self.load_image(index)
         if self.pipeline is not None:
             img = self.pipeline(img)

@@ -5,6 +5,6 @@ param_scheduler = [
          convert_to_iter_based=True),
     dict(type='MultiStepLR', by_epoch=True, milestones=[40], gamma=0.1),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=10)
+train_cfg = dict(type='ResumableEpochLoop', max_epochs=60, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
