@@ -4,7 +4,8 @@
    >= 2.6 defaults to ``weights_only=True``, which refuses the ``HistoryBuffer`` and numpy objects
    that mmengine itself stores in checkpoints. The local loader is re-registered with
    ``weights_only=False`` (mmengine fixed this upstream after 0.10.7). Checkpoints are the
-   user's own files, written by this code.
+   user's own files, written by this code. A truncated or otherwise unreadable checkpoint
+   gives an error that names the file and what to do instead of torch's zip-reader message.
 2. Distributed training on CPU (gloo): mmengine's ``init_dist`` always calls
    ``torch.cuda.set_device`` and its DDP wrapper always passes ``device_ids``.
    :func:`init_cpu_distributed` starts the process group itself (mmengine then skips its own
@@ -12,7 +13,9 @@
 """
 import os
 import os.path as osp
+import pickle
 import warnings
+import zipfile
 from typing import Any, Optional, Sequence
 
 import torch
@@ -29,7 +32,16 @@ def _load_from_local(filename: str, map_location: Any = None) -> Any:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    return torch.load(filename, map_location=map_location, weights_only=False)
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=False)
+    except (RuntimeError, EOFError, pickle.UnpicklingError) as err:
+        if zipfile.is_zipfile(filename):
+            raise
+        raise RuntimeError(
+            f'Checkpoint {filename} is incomplete or corrupt ({type(err).__name__}: {err}); '
+            'a save was probably interrupted (killed process, full disk). Resume from an '
+            'earlier checkpoint (--resume <work_dir>/epoch_<N>.pth, or point '
+            '<work_dir>/last_checkpoint at it) or train again.') from err
 
 
 CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)

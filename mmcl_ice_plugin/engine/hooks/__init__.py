@@ -1,5 +1,6 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .clustering_hook import ClusteringHook
 from .memory_bank_hook import MemoryBankHook
 from .teacher_update_hook import TeacherUpdateHook
 
-__all__ = ['ClusteringHook', 'MemoryBankHook', 'TeacherUpdateHook']
+__all__ = ['AtomicCheckpointHook', 'ClusteringHook', 'MemoryBankHook', 'TeacherUpdateHook']
