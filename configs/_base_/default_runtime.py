@@ -9,6 +9,8 @@ default_hooks = dict(
     # truncated checkpoint, and last_checkpoint always names a complete one
     checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # a NaN or infinite loss stops training in that iteration, before any checkpoint
+    finite_loss=dict(type='FiniteLossHook'),
 )
 env_cfg = dict(
     cudnn_benchmark=False,
