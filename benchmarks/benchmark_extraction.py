@@ -58,13 +58,16 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 def prepare_images(root: str, num_ids: int, height: int, width: int, seed: int) -> dict:
     """The synthetic set under ``root`` (drawn unless a complete one with these parameters is
-    there); returns its summary. Only the train split is read; the test split is minimal."""
+    there); returns its summary. Only the train split is read; the test split is minimal. Only
+    a generated set is ever replaced: other images in ``root`` make ``make_synthetic_reid``
+    raise ``FileExistsError``."""
     params = dict(num_ids_train=num_ids, num_ids_test=1, num_distractors=0, num_junk=0,
                   height=height, width=width, seed=seed)
     summary = read_summary(root)
     if summary is not None and all(summary.get(k) == v for k, v in params.items()):
         return summary
-    return make_synthetic_reid(root, num_workers=os.cpu_count() or 1, overwrite=True, **params)
+    return make_synthetic_reid(root, num_workers=os.cpu_count() or 1,
+                               overwrite=summary is not None, **params)
 
 
 def test_pipeline(cfg: Config, height: int, width: int) -> list:
