@@ -1,0 +1,110 @@
+"""Smoke tests of the speed and scale scripts in benchmarks/: each runs as a user runs it, at its
+``--quick`` size, on the CPU (no GPU, no network), and its printed figures and written files are
+checked for shape and sanity (not for speed)."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+from typing import List
+
+import pytest
+from PIL import Image
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SCRIPTS = ['benchmark_jaccard.py', 'benchmark_train_step.py', 'benchmark_extraction.py']
+
+
+def run_script(script: str, *args: str) -> str:
+    """Run ``benchmarks/<script> args`` on the CPU with one thread; its stdout."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='', PYTHONPATH=REPO)
+    cmd: List[str] = [sys.executable, osp.join(REPO, 'benchmarks', script), *args]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f'{" ".join(cmd)}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}'
+    return proc.stdout
+
+
+def load_json(path: str) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_help(script):
+    out = run_script(script, '--help')
+    assert out.startswith('usage:') and '--quick' in out and '--out-dir' in out
+
+
+def check_machine(out: str, report: dict) -> None:
+    assert 'machine: ' in out and 'load average after' in out
+    machine = report['machine']
+    assert machine['cpu'] and machine['cores'] >= 1 and machine['gpu'] is None
+
+
+def test_jaccard_quick(tmp_path):
+    out = run_script('benchmark_jaccard.py', '--quick', '--out-dir', str(tmp_path))
+    report = load_json(tmp_path / 'jaccard.json')
+    check_machine(out, report)
+    results = report['results']
+    assert [r['n'] for r in results] == [500, 1000]
+    for r in results:
+        assert r['knn_device'] == 'cpu'
+        for key in ('knn_s', 'jaccard_s', 'dbscan_s', 'total_cpu_s'):
+            assert r[key] >= 0
+        assert r['total_s'] == pytest.approx(r['knn_s'] + r['jaccard_s'] + r['dbscan_s'])
+        assert r['peak_rss_mib'] >= r['peak_growth_mib'] >= 0
+        assert r['clusters'] >= 1
+        row = next(line for line in out.splitlines() if line.split()[:1] == [str(r['n'])])
+        assert f'{r["total_s"]:.2f}' in row
+    md = (tmp_path / 'jaccard.md').read_text()
+    assert md.count('\n| 500 |') == 1 and md.count('\n| 1000 |') == 1
+    with Image.open(tmp_path / 'jaccard.png') as img:
+        assert img.format == 'PNG' and img.width > 100 and img.height > 100
+
+
+def test_jaccard_plot_option(tmp_path):
+    plot = tmp_path / 'elsewhere.png'
+    run_script('benchmark_jaccard.py', '--n', '300', '--dim', '32', '--out-dir',
+               str(tmp_path / 'out'), '--plot', str(plot))
+    assert plot.is_file() and not (tmp_path / 'out' / 'jaccard.png').exists()
+    assert [r['n'] for r in load_json(tmp_path / 'out' / 'jaccard.json')['results']] == [300]
+
+
+def test_train_step_quick(tmp_path):
+    out = run_script('benchmark_train_step.py', '--quick', '--threads', '1', '--out-dir',
+                     str(tmp_path))
+    report = load_json(tmp_path / 'train_step.json')
+    check_machine(out, report)
+    results = {r['method']: r for r in report['results']}
+    table = out.split('\nmethod ', 1)[1].splitlines()
+    assert list(results) == ['supervised', 'mmcl', 'ice', 'ice_agnostic']
+    assert results['supervised']['ratio'] == 1
+    for name, r in results.items():
+        assert r['total_s'] > 0 and r['ratio'] > 0 and r['ratio_no_optimizer'] > 0
+        assert 0 < r['optimizer_s'] < r['total_s']
+        assert r['min_s'] <= r['total_s'] <= r['max_s']
+        assert f'{r["total_s"]:.3f}' in next(line for line in table
+                                              if line.startswith(name + ' '))
+    assert results['mmcl']['hooks_s'] > 0  # bank commit + Gram refresh
+    assert results['ice']['hooks_s'] > 0  # teacher update
+    assert 'bank (600, 512), Gram cache (600, 600)' in results['mmcl']['memory']
+    assert report['mmcl_overhead_pct'] == pytest.approx((results['mmcl']['ratio'] - 1) * 100)
+    assert 'MMCL overhead over the supervised baseline' in out
+    assert '| mmcl |' in (tmp_path / 'train_step.md').read_text()
+
+
+def test_extraction_quick(tmp_path):
+    out = run_script('benchmark_extraction.py', '--quick', '--threads', '1', '--out-dir',
+                     str(tmp_path))
+    report = load_json(tmp_path / 'extraction.json')
+    check_machine(out, report)
+    for path in ('plugin', 'torchreid'):
+        assert report[path]['images_per_s'] > 0
+        assert report[path]['best_images_per_s'] >= report[path]['images_per_s']
+    assert report['speedup'] > 0
+    agreement = report['agreement']
+    assert agreement['agree'] and agreement['max_abs_diff'] <= 1e-4
+    assert agreement['shapes'][0] == agreement['shapes'][1]
+    assert agreement['shapes'][0][0] == report['data']['train']
+    assert '-> agree' in out
+    assert 'torchreid FeatureExtractor' in (tmp_path / 'extraction.md').read_text()
