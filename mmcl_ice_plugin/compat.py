@@ -63,6 +63,15 @@ class CPUCompatibleDDP(MMDistributedDataParallel):
         super().__init__(module=module, device_ids=device_ids, **kwargs)
 
 
+def use_plugin_ddp(cfg, launcher: str) -> None:
+    """With a launcher, wrap the model in ``CPUCompatibleDDP`` (unless the config names a
+    wrapper): gloo on CPU, DDP on GPU, BatchNorm buffers not broadcast."""
+    if launcher != 'none':
+        cfg.setdefault('model_wrapper_cfg', dict(
+            type='mmcl_ice_plugin.CPUCompatibleDDP', broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False)))
+
+
 def init_cpu_distributed(launcher: str) -> bool:
     """Start a gloo process group for a CPU-only distributed run.
 

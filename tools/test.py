@@ -8,9 +8,10 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 
-from mmcl_ice_plugin.compat import init_cpu_distributed
+from mmcl_ice_plugin.compat import init_cpu_distributed, use_plugin_ddp
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,10 +49,11 @@ def main() -> None:
         raise SystemExit(f'checkpoint {args.checkpoint!r} not found.')
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    use_plugin_ddp(cfg, args.launcher)
     init_cpu_distributed(args.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
-    if args.out:
+    if args.out and is_main_process():
         with open(args.out, 'w') as f:
             json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
 

@@ -11,7 +11,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmcl_ice_plugin.compat import init_cpu_distributed
+from mmcl_ice_plugin.compat import init_cpu_distributed, use_plugin_ddp
 
 
 def parse_args() -> argparse.Namespace:
@@ -62,10 +62,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    if args.launcher != 'none':
-        cfg.setdefault('model_wrapper_cfg', dict(
-            type='mmcl_ice_plugin.CPUCompatibleDDP', broadcast_buffers=False,
-            find_unused_parameters=cfg.get('find_unused_parameters', False)))
+    use_plugin_ddp(cfg, args.launcher)
     return cfg
 
 
