@@ -1,7 +1,9 @@
 """``ReIDDataset``: any torchreid image dataset by name, or a folder in Market-1501 layout."""
 import glob
+import os
 import os.path as osp
 import random
+import re
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
@@ -34,22 +36,89 @@ TORCHREID_LAYOUTS = {
 }
 
 
+# torchreid's Market-1501 file-name pattern and the ranges its parser asserts.
+MARKET_NAME = re.compile(r'([-\d]+)_c(\d)')
+MARKET_NUM_CAMS = 6
+MARKET_MAX_PID = 1501
+# Files that image folders commonly hold besides the images; skipped without a warning.
+SYSTEM_FILES = ('Thumbs.db', 'desktop.ini')
+
+
 class _MarketFolder(Market1501):
     """torchreid's Market-1501 parser pointed at a folder that holds the three splits itself."""
 
     dataset_dir = ''
 
 
+def _layout_hint(source: str, root: str) -> str:
+    """A likely fix when ``root`` does not have the layout ``source`` expects."""
+    if source != 'folder':
+        if osp.isdir(osp.join(root, 'bounding_box_train')):
+            return (f"\n{root} itself is a Market-1501 layout folder: set the config key "
+                    "dataset.source='folder' to read it as it is.")
+        return ''
+    found = sorted(glob.glob(osp.join(glob.escape(root), '*', 'bounding_box_train')) +
+                   glob.glob(osp.join(glob.escape(root), '*', '*', 'bounding_box_train')))
+    if found:
+        return (f'\nA Market-1501 layout folder is at {osp.dirname(found[0])}: set data_root '
+                'to it.')
+    return ''
+
+
 def _missing(source: str, root: str, detail: str) -> FileNotFoundError:
     layout = (MARKET_LAYOUT.format(root=root) if source == 'folder' else
               TORCHREID_LAYOUTS.get(source, '{root}/<torchreid dataset_dir>/...').format(
                   root=root))
+    hint = _layout_hint(source, root)
     return FileNotFoundError(
-        f"Dataset '{source}' not found under data_root={root!r}: {detail}.\n"
+        f"Dataset '{source}' not found under data_root={root!r}: {detail}.{hint}\n"
         f'Expected layout:\n{layout}\n'
         'Fix: put the dataset there or set the config key data_root '
         '(train_dataloader.dataset.data_root / val_dataloader.dataset.data_root). '
         'Nothing is downloaded automatically.')
+
+
+def check_market_folder(folder: str) -> None:
+    """Check the image names of one split folder in Market-1501 layout, as torchreid's parser
+    reads them: ``*.jpg`` files named ``<pid>_c<cam>...``, cameras 1..6, person ids 0..1501
+    (-1: junk, skipped).
+
+    Other files are skipped, as torchreid does, with a warning naming them; hidden files and
+    ``Thumbs.db`` / ``desktop.ini`` (Market-1501 ships a ``Thumbs.db`` in each folder) without
+    one. Raises ``ValueError`` naming the first offending file (torchreid would fail with an
+    empty ``AssertionError`` or an ``AttributeError``) and the fix.
+    """
+    names = sorted(n for n in os.listdir(folder) if not n.startswith('.'))
+    images = [n for n in names if n.endswith('.jpg')]
+    if not images:
+        raise ValueError(f'{folder} holds no .jpg image: every split of a Market-1501 '
+                         'layout folder needs images (config key dataset.data_root).')
+    others = [n for n in names if not n.endswith('.jpg') and n not in SYSTEM_FILES]
+    if others:
+        warnings.warn(f'{folder}: skipping {len(others)} entries that are not .jpg images '
+                      f'({", ".join(others[:3])}{", ..." if len(others) > 3 else ""}); a '
+                      'Market-1501 layout folder is read as *.jpg only.', stacklevel=2)
+    fix = ('Rename or remove the file: Market-1501 names are <pid>_c<cam>s<seq>_<frame>_<box>'
+           '.jpg, e.g. 0002_c1s1_000451_03.jpg, with cameras c1..c6 and person ids 0..1501 '
+           '(-1 marks a junk image).')
+    matches = [MARKET_NAME.search(n) for n in images]
+    unnamed = [n for n, m in zip(images, matches)
+               if m is None or not re.fullmatch(r'-?\d+', m[1])]
+    if unnamed:
+        raise ValueError(f'{osp.join(folder, unnamed[0])} does not follow the Market-1501 '
+                         f'naming ({len(unnamed)} such file(s) in {folder}). {fix}')
+    pids = np.array([int(m[1]) for m in matches])
+    cams = np.array([int(m[2]) for m in matches])
+    bad_cam = (cams < 1) | (cams > MARKET_NUM_CAMS)
+    bad_pid = (pids < -1) | (pids > MARKET_MAX_PID)
+    wrong = np.flatnonzero(bad_cam | bad_pid)
+    if wrong.size:
+        first = wrong[0]
+        what = (f'camera id c{cams[first]} is out of range 1..{MARKET_NUM_CAMS}'
+                if bad_cam[first] else
+                f'person id {pids[first]} is out of range -1..{MARKET_MAX_PID}')
+        raise ValueError(f'{osp.join(folder, images[first])}: {what} ({wrong.size} such '
+                         f'file(s) in {folder}). {fix}')
 
 
 def load_torchreid_splits(source: str, data_root: str) -> Tuple[list, list, list]:
@@ -57,7 +126,8 @@ def load_torchreid_splits(source: str, data_root: str) -> Tuple[list, list, list
     ``(img_path, pid, camid, dsetid)``. ``source='folder'`` reads a Market-1501-layout folder.
 
     Fails at once, with the expected layout, when the folder is missing (torchreid would
-    otherwise try to download it).
+    otherwise try to download it), and names the offending file of a ``'folder'`` split
+    (:func:`check_market_folder`).
     """
     root = osp.abspath(osp.expanduser(data_root))
     if source == 'folder':
@@ -66,9 +136,7 @@ def load_torchreid_splits(source: str, data_root: str) -> Tuple[list, list, list
             folder = osp.join(root, sub)
             if not osp.isdir(folder):
                 raise _missing(source, root, f'{folder} does not exist')
-            if not glob.glob(osp.join(folder, '*.jpg')):
-                raise ValueError(f'{folder} holds no .jpg image: every split of a Market-1501 '
-                                 'layout folder needs images (config key dataset.data_root).')
+            check_market_folder(folder)
     elif source in TORCHREID_IMAGE_DATASETS:
         cls = TORCHREID_IMAGE_DATASETS[source]
         if not osp.isdir(osp.join(root, cls.dataset_dir)):
@@ -81,8 +149,14 @@ def load_torchreid_splits(source: str, data_root: str) -> Tuple[list, list, list
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             parsed = cls(root=root, verbose=False)
-    except (RuntimeError, AssertionError) as err:
+    except RuntimeError as err:
         raise _missing(source, root, str(err) or 'torchreid could not parse it') from err
+    except (AssertionError, AttributeError) as err:  # a file name torchreid cannot read
+        raise ValueError(
+            f"torchreid's '{source}' parser rejected a file under {root}: an image whose name "
+            'does not follow the dataset\'s naming, or whose person or camera id is out of the '
+            'dataset\'s range. Rename or remove such files, or read the folder with '
+            "dataset.source='folder' (Market-1501 naming) to have the file named.") from err
     except IndexError as err:  # torchreid indexes the first item of each split
         raise ValueError(f"Dataset '{source}' at {root!r}: one of its splits (train, query, "
                          'gallery) holds no image; check the folders.') from err
