@@ -7,14 +7,14 @@ import scipy.sparse as sp
 from sklearn.cluster import DBSCAN
 
 
-def check_dbscan_params(eps: float, min_samples: int) -> None:
-    """Raise a ``ValueError`` naming the config key if ``eps``/``min_samples`` are invalid."""
+def check_dbscan_params(eps: float, min_samples: int, key: str = 'label_generator') -> None:
+    """Raise a ``ValueError`` naming the config key (``<key>.eps``, ``<key>.min_samples``) if
+    ``eps``/``min_samples`` are invalid."""
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-        raise ValueError(f'label_generator.eps must be a number > 0, got {eps!r}')
+        raise ValueError(f'{key}.eps must be a number > 0, got {eps!r}')
     if (isinstance(min_samples, bool) or not isinstance(min_samples, numbers.Integral)
             or min_samples < 1):
-        raise ValueError(f'label_generator.min_samples must be an integer >= 1, '
-                         f'got {min_samples!r}')
+        raise ValueError(f'{key}.min_samples must be an integer >= 1, got {min_samples!r}')
 
 
 def dbscan_labels(distance: Union[sp.spmatrix, sp.sparray, np.ndarray], eps: float = 0.55,

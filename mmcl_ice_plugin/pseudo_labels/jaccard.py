@@ -33,17 +33,19 @@ MAX_PAIRS_PER_CHUNK = 1 << 18
 MAX_ACCUMULATOR_SIZE = 1 << 18
 
 
-def check_jaccard_params(k1: int, k2: int, max_distance: float = 1.0) -> None:
-    """Raise a ``ValueError`` naming the config key if a parameter is invalid."""
-    for key, value in (('k1', k1), ('k2', k2)):
+def check_jaccard_params(k1: int, k2: int, max_distance: float = 1.0,
+                         key: str = 'label_generator') -> None:
+    """Raise a ``ValueError`` naming the config key (``<key>.k1`` ...) if a parameter is
+    invalid."""
+    for name, value in (('k1', k1), ('k2', k2)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f'label_generator.{key} must be an integer >= 1, got {value!r}')
+            raise ValueError(f'{key}.{name} must be an integer >= 1, got {value!r}')
     if k2 > k1:
-        raise ValueError(f'label_generator.k2 ({k2}) must not exceed label_generator.k1 ({k1}): '
+        raise ValueError(f'{key}.k2 ({k2}) must not exceed {key}.k1 ({k1}): '
                          'query expansion averages over the first k2 of the k1 neighbours')
     if (isinstance(max_distance, bool) or not isinstance(max_distance, numbers.Real)
             or not 0 < max_distance <= 1):
-        raise ValueError(f'label_generator.max_distance must be in (0, 1], got {max_distance!r}')
+        raise ValueError(f'{key}.max_distance must be in (0, 1], got {max_distance!r}')
 
 
 def jaccard_distance(features: ArrayLike, k1: int = 30, k2: int = 6, *,

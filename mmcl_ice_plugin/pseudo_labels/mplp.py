@@ -46,6 +46,7 @@ How it is computed, with no Python loop over samples or candidates:
   from a :class:`~.gram.GramCache` that keeps ``M M^T`` current. Both give the same values, so
   the labels are the same.
 """
+import numbers
 from typing import Callable, Optional
 
 import torch
@@ -139,6 +140,16 @@ def _position(rows: Tensor, anchor_sim: Tensor, anchor: Tensor, limit: Tensor) -
     return ok
 
 
+def check_mplp_params(t: float, min_k: int, key: str = 'mplp') -> None:
+    """Raise a ``ValueError`` naming the config key (``<key>.t``, ``<key>.min_k``) if ``t`` is
+    not in (0, 1) or ``min_k`` is not an integer >= 1."""
+    if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0 < t < 1:
+        raise ValueError(f'{key}.t must be in (0, 1), got {t!r}: it is the cosine similarity '
+                         'above which bank entries can be positives (MMCL uses 0.6).')
+    if isinstance(min_k, bool) or not isinstance(min_k, numbers.Integral) or min_k < 1:
+        raise ValueError(f'{key}.min_k must be an integer >= 1, got {min_k!r} (MMCL uses 10).')
+
+
 def mplp_labels_from_source(sim_rows: SimilaritySource, indices: Tensor, num_entries: int,
                             t: float = 0.6, min_k: int = 10, strict: bool = False) -> Tensor:
     """MPLP labels from any source of similarity rows (see :func:`mplp_labels`).
@@ -221,6 +232,7 @@ class MPLP:
     """
 
     def __init__(self, t: float = 0.6, min_k: int = 10, strict: bool = False) -> None:
+        check_mplp_params(t, min_k)
         self.t = t
         self.min_k = min_k
         self.strict = strict

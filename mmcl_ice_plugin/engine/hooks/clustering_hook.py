@@ -18,6 +18,9 @@ from ...registry import HOOKS
 from ..dist_utils import unwrap_model
 from ..feature_extraction import extract_features
 
+# How error messages name this hook's arguments in a config.
+CONFIG_KEY = "custom_hooks[type='ClusteringHook']"
+
 
 @HOOKS.register_module()
 class ClusteringHook(Hook):
@@ -45,14 +48,14 @@ class ClusteringHook(Hook):
     def __init__(self, extract_pipeline: Sequence[dict], batch_size: int = 128,
                  num_workers: int = 2, k1: int = 30, k2: int = 6, eps: float = 0.55,
                  min_samples: int = 4, max_distance: float = 1.0) -> None:
-        check_jaccard_params(k1, k2)
-        check_dbscan_params(eps, min_samples)
+        check_jaccard_params(k1, k2, key=CONFIG_KEY)
+        check_dbscan_params(eps, min_samples, key=CONFIG_KEY)
         self.extract_pipeline = list(extract_pipeline)
         self.batch_size = batch_size
         self.num_workers = num_workers
         if not eps < max_distance <= 1:
-            raise ValueError(f'ClusteringHook max_distance must be in (eps, 1] (config key '
-                             f'custom_hooks.ClusteringHook.max_distance), got {max_distance}.')
+            raise ValueError(f'{CONFIG_KEY}.max_distance must be in (eps, 1], got '
+                             f'{max_distance}.')
         self.k1, self.k2, self.eps, self.min_samples = k1, k2, eps, min_samples
         self.max_distance = max_distance
         self.loader = None

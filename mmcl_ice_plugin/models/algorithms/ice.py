@@ -49,6 +49,10 @@ class ICE(BaseReID):
     def __init__(self, camera_aware: bool = True, teacher_momentum: float = 0.999,
                  shuffle_bn: bool = True, losses: Optional[Dict[str, dict]] = None,
                  **kwargs) -> None:
+        unknown = sorted(set(losses or {}) - set(DEFAULT_LOSSES))
+        if unknown:
+            raise KeyError(f'Unknown ICE losses {unknown} in model.losses: its keys are '
+                           f'{sorted(DEFAULT_LOSSES)}.')
         kwargs.setdefault('test_feature', 'post_bn')
         super().__init__(**kwargs)
         if not 0 <= teacher_momentum < 1:

@@ -7,7 +7,7 @@ from mmengine.logging import MessageHub
 
 from ...engine.dist_utils import all_gather_variable
 from ...pseudo_labels.gram import GramCache
-from ...pseudo_labels.mplp import mplp_labels
+from ...pseudo_labels.mplp import check_mplp_params, mplp_labels
 from ...registry import MODELS
 from .base_reid import BaseReID
 
@@ -53,13 +53,19 @@ class MMCL(BaseReID):
     def __init__(self, memory: Optional[dict] = None, loss: Optional[dict] = None,
                  start_epoch: int = 6, mplp: Optional[dict] = None,
                  gram_max_elements: Optional[int] = None, **kwargs) -> None:
+        mplp_cfg = {**dict(t=0.6, min_k=10, strict=False), **(mplp or {})}
+        unknown = sorted(set(mplp_cfg) - {'t', 'min_k', 'strict'})
+        if unknown:
+            raise KeyError(f'Unknown keys {unknown} in model.mplp: its keys are t, min_k and '
+                           'strict.')
+        check_mplp_params(mplp_cfg['t'], mplp_cfg['min_k'], key='model.mplp')
         kwargs.setdefault('test_feature', 'pre_bn')
         super().__init__(**kwargs)
         self.memory = MODELS.build(dict(type='InstanceMemory', feat_dim=self.feat_dim,
                                         **(memory or {})))
         self.criterion = MODELS.build(loss or dict(type='MMCLLoss'))
         self.start_epoch = start_epoch
-        self.mplp_cfg = {**dict(t=0.6, min_k=10, strict=False), **(mplp or {})}
+        self.mplp_cfg = mplp_cfg
         self.gram = GramCache(max_elements=gram_max_elements)
         self.register_buffer('gt_pids', torch.zeros(0, dtype=torch.long), persistent=False)
         self._pending = None
