@@ -12,6 +12,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmcl_ice_plugin.compat import init_cpu_distributed, use_plugin_ddp
+from mmcl_ice_plugin.utils.work_dir import check_writable_dir
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,6 +70,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    try:
+        check_writable_dir(cfg.work_dir)
+    except OSError as err:
+        raise SystemExit(str(err))
     init_cpu_distributed(args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()
