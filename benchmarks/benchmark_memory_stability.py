@@ -57,7 +57,7 @@ def train(method: str, data_root: str, epochs: int, iters: int, work_dir: str) -
     cfg.train_cfg.val_interval = epochs + 1
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.test_dataloader = cfg.test_cfg = cfg.test_evaluator = None
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, max_keep_ckpts=1)
+    cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=1)
     if method == 'mmcl':
         cfg.model.memory.max_epochs = epochs
         cfg.model.start_epoch = min(cfg.model.start_epoch, epochs // 4)
