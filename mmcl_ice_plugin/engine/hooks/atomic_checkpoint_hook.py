@@ -29,7 +29,9 @@ class AtomicCheckpointHook(CheckpointHook):
 
     Temporary files that a killed save left behind (``.epoch_3.pth.<random>.partial``) are
     deleted before training. The checkpoints' content and the ``keep_ckpt_ids`` bookkeeping
-    stored in them are mmengine's.
+    stored in them are mmengine's, and so is the rest: with ``save_best`` the previous best
+    checkpoint is still deleted before the new one is written (``--resume`` does not use it),
+    and the copies made for ``published_keys`` after training are plain writes.
     """
 
     def __init__(self, backend_args: Optional[dict] = None,
