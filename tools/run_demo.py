@@ -8,13 +8,11 @@ people, same cameras), then trains MMCL and ICE on the unlabelled demo set.
     python tools/run_demo.py [--work-dir work_dirs/demo] [--rows 0,1,...]
 """
 import argparse
-import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import time
-from typing import Dict, List, Optional
+
+from mmcl_ice_plugin.utils.experiments import evaluate, format_table, train
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = 'data/synthetic'
@@ -33,39 +31,6 @@ ROWS = [
     ('supervised on the demo set (upper bound)', 'configs/supervised_r18_synthetic.py',
      True, False),
 ]
-
-
-def run(cmd: List[str]) -> None:
-    print('$', ' '.join(cmd), flush=True)
-    subprocess.run(cmd, cwd=ROOT, check=True)
-
-
-def evaluate(config: str, work_dir: str, checkpoint: Optional[str]) -> Dict[str, float]:
-    out = osp.join(work_dir, 'metrics.json')
-    run([sys.executable, 'tools/test.py', config, checkpoint if checkpoint else '--untrained',
-         '--work-dir', work_dir, '--out', out,
-         '--cfg-options', f'test_dataloader.dataset.data_root={DATA}'])
-    with open(osp.join(ROOT, out)) as f:
-        return json.load(f)
-
-
-def train(config: str, work_dir: str, load_from: Optional[str]) -> str:
-    cmd = [sys.executable, 'tools/train.py', config, '--work-dir', work_dir, '--no-validate']
-    if load_from:
-        cmd += ['--cfg-options', f'load_from={load_from}']
-    run(cmd)
-    with open(osp.join(ROOT, work_dir, 'last_checkpoint')) as f:
-        return f.read().strip()
-
-
-def format_table(results: List[dict]) -> str:
-    lines = ['| method | mAP | rank-1 | rank-5 | rank-10 | train time |',
-             '| --- | ---: | ---: | ---: | ---: | ---: |']
-    for r in results:
-        m = r['metrics']
-        lines.append(f"| {r['name']} | {m['mAP']:.1f} | {m['rank1']:.1f} | {m['rank5']:.1f} | "
-                     f"{m['rank10']:.1f} | {r['train_s'] / 60:.1f} min |")
-    return '\n'.join(lines)
 
 
 def ensure_data() -> None:
@@ -99,10 +64,12 @@ def main() -> None:
                 raise SystemExit(f'row {i} starts from the transfer model: run row 1 first.')
             load_from = open(source_ckpt_file).read().strip()
         start = time.time()
-        checkpoint = train(config, work_dir, load_from) if trained else None
-        train_s = time.time() - start
-        results.append(dict(name=name, metrics=evaluate(config, work_dir, checkpoint),
-                            train_s=train_s))
+        checkpoint = (train(ROOT, config, work_dir, load_from, validate=False)
+                      if trained else None)
+        train_s = time.time() - start if trained else None
+        metrics = evaluate(ROOT, config, work_dir, checkpoint,
+                           {'test_dataloader.dataset.data_root': DATA})
+        results.append(dict(name=name, metrics=metrics, train_s=train_s))
     table = format_table(results)
     with open(osp.join(ROOT, args.work_dir, 'results.md'), 'w') as f:
         f.write(table + '\n')

@@ -1,0 +1,149 @@
+"""Run the command-line tools as subprocesses and collect what they measured.
+
+Shared by ``tools/run_demo.py`` and ``tools/benchmark.py``: each training or evaluation runs as
+``python tools/train.py`` / ``tools/test.py`` in its own process, exactly the command a user
+would type (so a row of a table can be re-run by hand), and the results are read back from the
+files the tools write: ``metrics.json`` (``tools/test.py --out``), the work dir's
+``vis_data/scalars.json`` (validation during training) and the checkpoints.
+"""
+import glob
+import json
+import os
+import os.path as osp
+import shlex
+import subprocess
+import sys
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+METRIC_KEYS = ('mAP', 'rank1', 'rank5', 'rank10')
+
+
+def run_command(cmd: Sequence[str], root: str, log_file: Optional[str] = None) -> None:
+    """Run ``cmd`` in ``root`` with ``root`` first on ``PYTHONPATH`` (the checkout's package is
+    the one imported). Output goes to ``log_file`` (replaced) when given, else to this
+    process's stdout/stderr.
+
+    Raises:
+        subprocess.CalledProcessError: the command exited with a non-zero status.
+    """
+    print('$', shlex.join(cmd), flush=True)
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(p for p in (root, env.get('PYTHONPATH')) if p)
+    if log_file is None:
+        subprocess.run(cmd, cwd=root, env=env, check=True)
+        return
+    os.makedirs(osp.dirname(osp.abspath(log_file)), exist_ok=True)
+    with open(log_file, 'w') as log:
+        subprocess.run(cmd, cwd=root, env=env, check=True, stdout=log, stderr=subprocess.STDOUT)
+
+
+def cfg_options_args(options: Dict[str, object]) -> List[str]:
+    """``--cfg-options k=v ...`` arguments for mmengine's ``DictAction`` (empty for none)."""
+    if not options:
+        return []
+    return ['--cfg-options'] + [f'{k}={_option_value(v)}' for k, v in options.items()]
+
+
+def _option_value(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return '[' + ','.join(_option_value(v) for v in value) + ']'
+    return str(value)
+
+
+def train_command(config: str, work_dir: str, load_from: Optional[str] = None,
+                  cfg_options: Optional[Dict[str, object]] = None,
+                  validate: bool = True) -> List[str]:
+    """The ``tools/train.py`` command line (run from the repository root)."""
+    cmd = [sys.executable, 'tools/train.py', config, '--work-dir', work_dir]
+    if not validate:
+        cmd.append('--no-validate')
+    options = dict(cfg_options or {})
+    if load_from:
+        options['load_from'] = load_from
+    return cmd + cfg_options_args(options)
+
+
+def test_command(config: str, work_dir: str, checkpoint: Optional[str] = None,
+                 cfg_options: Optional[Dict[str, object]] = None) -> List[str]:
+    """The ``tools/test.py`` command line that evaluates ``checkpoint`` (the untrained model
+    when None) and writes ``work_dir/metrics.json``."""
+    return [sys.executable, 'tools/test.py', config, checkpoint or '--untrained',
+            '--work-dir', work_dir, '--out', osp.join(work_dir, 'metrics.json')
+            ] + cfg_options_args(cfg_options or {})
+
+
+def last_checkpoint(root: str, work_dir: str) -> str:
+    """The checkpoint path that mmengine recorded in ``work_dir/last_checkpoint``."""
+    with open(osp.join(root, work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def read_metrics(root: str, work_dir: str) -> Dict[str, float]:
+    """The metrics ``tools/test.py --out`` wrote to ``work_dir/metrics.json``."""
+    with open(osp.join(root, work_dir, 'metrics.json')) as f:
+        return json.load(f)
+
+
+def train(root: str, config: str, work_dir: str, load_from: Optional[str] = None,
+          cfg_options: Optional[Dict[str, object]] = None, validate: bool = True) -> str:
+    """Train with ``tools/train.py``; returns the path of the last checkpoint.
+
+    ``work_dir`` and ``load_from`` are relative to ``root`` or absolute.
+    """
+    run_command(train_command(config, work_dir, load_from, cfg_options, validate), root)
+    return last_checkpoint(root, work_dir)
+
+
+def evaluate(root: str, config: str, work_dir: str, checkpoint: Optional[str] = None,
+             cfg_options: Optional[Dict[str, object]] = None) -> Dict[str, float]:
+    """Evaluate ``checkpoint`` (the untrained model when None) with ``tools/test.py`` on the
+    config's test set; returns ``{'mAP', 'rank1', 'rank5', 'rank10'}`` in percent."""
+    run_command(test_command(config, work_dir, checkpoint, cfg_options), root)
+    return read_metrics(root, work_dir)
+
+
+def read_val_history(work_dir: str) -> List[Dict[str, float]]:
+    """The validation results logged during training, one dict per evaluation with ``epoch``
+    and the metrics, oldest first, from the latest run's ``vis_data/scalars.json`` in
+    ``work_dir`` (empty when nothing was validated)."""
+    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not runs:
+        return []
+    history = []
+    with open(runs[-1]) as f:
+        for line in f:
+            entry = json.loads(line)
+            if 'mAP' in entry:
+                history.append(dict(epoch=int(entry['step']),
+                                    **{k: float(entry[k]) for k in METRIC_KEYS}))
+    return history
+
+
+def checkpoint_progress(checkpoint: str) -> Tuple[int, float]:
+    """``(epoch, seconds)`` of a training checkpoint: the epochs done, and the time spent in
+    training iterations, the sum of the per-iteration times that mmengine's ``IterTimerHook``
+    recorded (data loading and the hooks that run before an epoch's first iteration, such as
+    ICE's clustering, included; validation and checkpoint writing excluded)."""
+    state = torch.load(checkpoint, map_location='cpu', weights_only=False)
+    values, _ = state['message_hub']['log_scalars']['train/time'].data
+    return int(state['meta']['epoch']), float(values.sum())
+
+
+def format_table(rows: List[dict]) -> str:
+    """A markdown table of results. Each row is a dict with ``name``, ``metrics`` (the four
+    metrics in percent, or None when the row failed) and ``train_s`` (seconds, or None when
+    nothing was trained); a failed row says ``failed`` in every column."""
+    lines = ['| method | mAP | rank-1 | rank-5 | rank-10 | train time |',
+             '| --- | ---: | ---: | ---: | ---: | ---: |']
+    for row in rows:
+        metrics = row.get('metrics')
+        if metrics is None:
+            lines.append(f"| {row['name']} | failed | failed | failed | failed | failed |")
+            continue
+        train_s = row.get('train_s')
+        train_time = '-' if train_s is None else f'{train_s / 60:.1f} min'
+        lines.append(f"| {row['name']} | " + ' | '.join(f'{metrics[k]:.1f}' for k in METRIC_KEYS)
+                     + f' | {train_time} |')
+    return '\n'.join(lines)
