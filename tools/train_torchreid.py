@@ -1,0 +1,163 @@
+"""Train and test with torchreid's own supervised engine (``ImageSoftmaxEngine``): the toolbox
+baseline that the plugin's supervised config is checked against (``tools/benchmark.py``).
+
+    python tools/train_torchreid.py configs/benchmark/torchreid_softmax_r18_medium.py
+        [--work-dir D] [--cfg-options k=v ...]
+
+The config (see ``configs/benchmark/torchreid_softmax_r18_medium.py``) holds torchreid's own
+arguments: ``data`` (``ImageDataManager``; ``source`` is a torchreid dataset name or
+``'folder'`` for a folder in Market-1501 layout), ``model`` (``build_model`` name, ``pretrained``
+False / True / a local weight file, ``last_stride``), ``optimizer`` (``build_optimizer``),
+``lr_schedule`` (linear warm-up over epochs, then steps), ``label_smooth``, ``max_epochs``,
+``val_interval``, ``test`` (distance) and ``seed``. Every ``val_interval`` epochs (and after the
+last) the model is tested the way torchreid's ``Engine.test`` does it (its feature extraction,
+``compute_distance_matrix`` and ``evaluate_rank``), keeping rank-5 and rank-10 as well.
+
+Writes ``results.json`` to the work dir: ``history`` (one entry per test: ``epoch``, ``mAP``,
+``rank1``, ``rank5``, ``rank10`` in percent), ``metrics`` (the last test) and ``train_seconds``
+(time in ``Engine.train``, tests excluded); and torchreid's checkpoint ``model/``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import time
+from typing import Dict
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config, DictAction
+from torchreid.reid import metrics
+from torchreid.reid.data import ImageDataManager, ImageDataset, register_image_dataset
+from torchreid.reid.engine import ImageSoftmaxEngine
+from torchreid.reid.models import build_model
+from torchreid.reid.optim import build_optimizer
+from torchreid.reid.utils import load_pretrained_weights, set_random_seed
+
+from mmcl_ice_plugin.datasets import load_torchreid_splits
+from mmcl_ice_plugin.models.backbones.torchreid_backbone import set_last_stride
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='torchreid baseline config file')
+    parser.add_argument('--work-dir', help='where results.json and the checkpoint go '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. max_epochs=2 data.root=data/x')
+    return parser.parse_args()
+
+
+def register_checked_dataset(source: str) -> str:
+    """Register, under a new torchreid dataset name, ``source`` (a torchreid name or
+    ``'folder'``) parsed by the plugin's :func:`load_torchreid_splits`: torchreid's own parser,
+    which fails at once with the expected layout where torchreid would try a download."""
+
+    class CheckedDataset(ImageDataset):
+        def __init__(self, root: str = '', **kwargs) -> None:
+            train, query, gallery = load_torchreid_splits(source, root)
+            super().__init__(train, query, gallery, **kwargs)
+
+    name = f'checked_{source}'
+    register_image_dataset(name, CheckedDataset)
+    return name
+
+
+def build_scheduler(optimizer: torch.optim.Optimizer, warmup_epochs: int = 0,
+                    warmup_factor: float = 0.1, milestones: tuple = (),
+                    gamma: float = 0.1) -> torch.optim.lr_scheduler.LRScheduler:
+    """Per-epoch schedule (torchreid's engine steps it once an epoch): linear warm-up from
+    ``warmup_factor`` over ``warmup_epochs``, then x ``gamma`` at each of ``milestones``."""
+    schedulers = [torch.optim.lr_scheduler.MultiStepLR(optimizer, list(milestones), gamma)]
+    if warmup_epochs:
+        schedulers.insert(0, torch.optim.lr_scheduler.LinearLR(
+            optimizer, start_factor=warmup_factor, total_iters=warmup_epochs))
+    return torch.optim.lr_scheduler.ChainedScheduler(schedulers, optimizer)
+
+
+@torch.no_grad()
+def test(engine: ImageSoftmaxEngine, dist_metric: str = 'euclidean',
+         normalize_feature: bool = False) -> Dict[str, float]:
+    """torchreid's ``Engine._evaluate`` on the first target: query and gallery features from
+    ``engine.extract_features`` in eval mode, ``metrics.compute_distance_matrix`` and
+    ``metrics.evaluate_rank`` (Market-1501 protocol). Returns mAP and CMC rank-1/5/10 in
+    percent (``_evaluate`` returns rank-1 and mAP only)."""
+    engine.set_model_mode('eval')
+    loaders = next(iter(engine.test_loader.values()))
+    parts = {}
+    for split in ('query', 'gallery'):
+        feats, pids, camids = [], [], []
+        for data in loaders[split]:
+            imgs, pid, camid = engine.parse_data_for_eval(data)
+            if engine.use_gpu:
+                imgs = imgs.cuda()
+            feats.append(engine.extract_features(imgs).cpu())
+            pids.append(pid)
+            camids.append(camid)
+        feat = torch.cat(feats)
+        parts[split] = (F.normalize(feat, dim=1) if normalize_feature else feat,
+                        torch.cat(pids).numpy(), torch.cat(camids).numpy())
+    (qf, q_pids, q_camids), (gf, g_pids, g_camids) = parts['query'], parts['gallery']
+    distmat = metrics.compute_distance_matrix(qf, gf, dist_metric).numpy()
+    cmc, mAP = metrics.evaluate_rank(distmat, q_pids, g_pids, q_camids, g_camids)
+    return dict(mAP=float(mAP) * 100, rank1=float(cmc[0]) * 100, rank5=float(cmc[4]) * 100,
+                rank10=float(cmc[9]) * 100)
+
+
+def build_engine(cfg: Config, use_gpu: bool) -> ImageSoftmaxEngine:
+    """The data manager, model, optimiser, schedule and ``ImageSoftmaxEngine`` of ``cfg``."""
+    data = dict(cfg.data)
+    root, source = data.pop('root'), data.pop('source')
+    datamanager = ImageDataManager(root=root, sources=register_checked_dataset(source),
+                                   use_gpu=use_gpu, **data)
+    model_cfg = dict(cfg.model)
+    pretrained = model_cfg.pop('pretrained', False)
+    last_stride = model_cfg.pop('last_stride', None)
+    model = build_model(num_classes=datamanager.num_train_pids, loss='softmax',
+                        pretrained=pretrained is True, use_gpu=use_gpu, **model_cfg)
+    if isinstance(pretrained, str):
+        load_pretrained_weights(model, pretrained)
+    if last_stride is not None:
+        set_last_stride(model, last_stride)
+    if use_gpu:
+        model = model.cuda()
+    optimizer = build_optimizer(model, **cfg.optimizer)
+    scheduler = build_scheduler(optimizer, **cfg.get('lr_schedule', {}))
+    return ImageSoftmaxEngine(datamanager, model, optimizer, scheduler=scheduler,
+                              use_gpu=use_gpu, label_smooth=cfg.get('label_smooth', True))
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    work_dir = args.work_dir or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    os.makedirs(work_dir, exist_ok=True)
+    cfg.dump(osp.join(work_dir, osp.basename(args.config)))
+    set_random_seed(cfg.get('seed', 0))
+    use_gpu = torch.cuda.is_available()
+    engine = build_engine(cfg, use_gpu)
+    max_epochs, val_interval = cfg.max_epochs, cfg.get('val_interval', 1)
+    engine.max_epoch = max_epochs
+    results = dict(history=[], metrics=None, train_seconds=0.0)
+    for epoch in range(max_epochs):
+        engine.epoch = epoch
+        start = time.perf_counter()
+        engine.train(print_freq=cfg.get('print_freq', 20))
+        results['train_seconds'] += time.perf_counter() - start
+        if (epoch + 1) % val_interval == 0 or epoch + 1 == max_epochs:
+            start = time.perf_counter()
+            results['metrics'] = test(engine, **cfg.get('test', {}))
+            results['history'].append(dict(epoch=epoch + 1, **results['metrics']))
+            print(f'epoch {epoch + 1}: ' + '  '.join(
+                f'{k} {v:.2f}' for k, v in results['metrics'].items()) +
+                f'  (test {time.perf_counter() - start:.1f} s)', flush=True)
+            with open(osp.join(work_dir, 'results.json'), 'w') as f:
+                json.dump(results, f, indent=2)
+    engine.save_model(max_epochs - 1, results['metrics']['rank1'], work_dir)
+
+
+if __name__ == '__main__':
+    main()
