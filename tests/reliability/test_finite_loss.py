@@ -15,19 +15,21 @@ from tests.tools.tiny_configs import supervised_config
 POISON = """
 custom_imports = dict(imports=['mmcl_ice_plugin', 'tests.reliability.poison_hook'],
                       allow_failed_imports=False)
-custom_hooks = [dict(type='PoisonWeightsHook', at_iter=10)]
+custom_hooks = [dict(type='PoisonWeightsHook', at_iter=2)]
+train_cfg.update(iters_per_epoch=2)
 """
 
 
 def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tiny_market, tmp_path):
     work_dir = str(tmp_path / 'run')
-    # 8 iterations per epoch: global iteration 10 is the 3rd of epoch 2
+    # 2 iterations per epoch: global iteration 2 (from 0) is the 1st of epoch 2
     proc = run_tool('train.py', supervised_config(tmp_path, tiny_market, epochs=3,
                                                   extra=POISON),
-                    '--work-dir', work_dir, check=False)
+                    '--work-dir', work_dir, '--no-validate', check=False)
     assert proc.returncode != 0
     error = proc.stderr.strip().splitlines()[-1]
-    assert error.startswith('FloatingPointError: Non-finite loss at Epoch(train) [2][3]')
+    assert error.startswith('FloatingPointError: Non-finite loss at Epoch(train) [2][1] '
+                            '(iteration 3)')
     assert 'loss_ce = nan' in error and 'optim_wrapper.optimizer.lr' in error
     assert osp.join(work_dir, 'epoch_1.pth') in error
     assert last_checkpoint(work_dir) == osp.join(work_dir, 'epoch_1.pth')
