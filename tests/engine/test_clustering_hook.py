@@ -39,7 +39,8 @@ def make_runner(tmp_path, feats, camids, pids):
     runner = SimpleNamespace(
         model=FakeModel(feats), epoch=0, work_dir=str(tmp_path), logger=logging.getLogger('t'),
         visualizer=SimpleNamespace(add_scalars=lambda *a, **k: None),
-        train_dataloader=SimpleNamespace(sampler=Recorder()))
+        train_dataloader=SimpleNamespace(sampler=Recorder()),
+        train_loop=SimpleNamespace(mid_epoch_start=0))
     return runner, loader, dataset
 
 

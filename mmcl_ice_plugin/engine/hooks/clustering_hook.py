@@ -73,7 +73,7 @@ class ClusteringHook(Hook):
             runner.train_dataloader.sampler.set_labels(model.cluster_memory.labels.cpu().numpy())
 
     def before_train_epoch(self, runner: Runner) -> None:
-        if getattr(runner.train_loop, 'mid_epoch_start', 0) > 0:
+        if getattr(runner.train_loop, 'mid_epoch_start', 0) > 0:  # ResumableEpochLoop
             runner.logger.info(f'Epoch {runner.epoch}: resumed mid-epoch, the checkpoint\'s '
                                'pseudo labels and cluster memory stand.')
             return
