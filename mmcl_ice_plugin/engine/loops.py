@@ -38,6 +38,16 @@ class PositionedSampler(Sampler):
             yield index, self.item_seed_base + position
 
 
+def check_pk_batches(batch_size: int, sampler: Sampler) -> None:
+    """A PxK sampler (one with ``num_instances``) needs batches of whole identities."""
+    num_instances = getattr(sampler, 'num_instances', None)
+    if num_instances and batch_size % num_instances:
+        raise ValueError(
+            f'train_dataloader.batch_size ({batch_size}) must be a multiple of '
+            f'train_dataloader.sampler.num_instances ({num_instances}): every batch holds '
+            f'P identities x {num_instances} images. Change one of the two.')
+
+
 @LOOPS.register_module()
 class ResumableEpochLoop(EpochBasedTrainLoop):
     """``EpochBasedTrainLoop`` with fixed-length epochs, position-derived randomness and
@@ -74,6 +84,7 @@ class ResumableEpochLoop(EpochBasedTrainLoop):
             raise TypeError('ResumableEpochLoop needs a dataloader built with batch_size and '
                             'a sampler (train_dataloader.batch_size / sampler), not a custom '
                             'batch_sampler.')
+        check_pk_batches(batch_sampler.batch_size, batch_sampler.sampler)
         self.iters_per_epoch = iters_per_epoch
         self._max_iters = max_epochs * iters_per_epoch
         self.mid_epoch_start = 0

@@ -1,9 +1,11 @@
 """ResumableEpochLoop's pieces: the positioned sampler and per-item seeding."""
+import pytest
 import torch
 from torch.utils.data import SequentialSampler
 
 from mmcl_ice_plugin.datasets import ReIDDataset
-from mmcl_ice_plugin.engine.loops import PositionedSampler
+from mmcl_ice_plugin.datasets.samplers import IdentitySampler
+from mmcl_ice_plugin.engine.loops import PositionedSampler, check_pk_batches
 from mmcl_ice_plugin.utils import derive_seed
 
 
@@ -36,3 +38,11 @@ def test_item_seed_fixes_the_augmentation(tiny_market):
     others = [dataset[(3, seed)]['img'] for seed in range(8)]
     assert any(not torch.equal(o, first) for o in others)
     assert dataset[(3, 1234)]['index'] == 3
+
+
+def test_pk_batch_size_must_hold_whole_identities(tiny_market):
+    sampler = IdentitySampler(ReIDDataset(tiny_market, split='train'), num_instances=4, seed=0)
+    check_pk_batches(16, sampler)
+    check_pk_batches(15, SequentialSampler(range(10)))  # not a PxK sampler
+    with pytest.raises(ValueError, match=r'batch_size \(15\).*num_instances \(4\)'):
+        check_pk_batches(15, sampler)

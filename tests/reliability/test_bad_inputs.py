@@ -28,7 +28,9 @@ eps <= 0, k2 > k1                         tests/engine/test_clustering_hook.py::
                                           test_clustering.py and test_jaccard.py::
                                           test_invalid_parameters; the config key: here
 batch size not a multiple of instances    tests/datasets/test_pseudo_identity_sampler.py::
-                                          test_bad_arguments_and_missing_labels
+                                          test_bad_arguments_and_missing_labels (ICE);
+                                          tests/engine/test_loops.py::test_pk_batch_size_
+                                          must_hold_whole_identities (supervised PxK)
 MPLP t outside (0, 1)                     here
 no cluster / only outliers                tests/engine/test_clustering_hook.py::
                                           test_no_cluster_keeps_the_previous_labels (warning),
