@@ -1,0 +1,17 @@
+# Benchmark (tools/benchmark.py, default preset 'medium'): the plugin's supervised baseline
+# (identity + triplet, BN neck) on the generated 'medium' set (300 training identities; make it
+# with tools/make_synthetic_reid.py data/benchmark/medium --preset medium), ResNet-18 from
+# scratch at 64x32, PxK = 8x4, Adam 3.5e-4 with a 2-epoch warm-up stepped per epoch, x0.1 for
+# the last epoch, 6 epochs, validated every 2. torchreid_softmax_r18_medium.py runs torchreid's
+# own engine with the same data, backbone, image size, batch, optimiser and schedule.
+_base_ = ['../supervised_r18_synthetic.py']
+data_root = 'data/benchmark/medium'
+model = dict(num_classes=300)
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=2),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[5], gamma=0.1),
+]
+train_cfg = dict(max_epochs=6, val_interval=2)

@@ -1,0 +1,301 @@
+"""Benchmark the methods on the same data, backbone and epoch budget: the untrained backbone,
+torchreid's own supervised engine, the plugin's supervised config, MMCL, ICE camera-agnostic and
+camera-aware; then domain adaptation A -> B (supervised on domain A, MMCL and ICE without labels
+on domain B starting from that model) against direct transfer.
+
+    python tools/benchmark.py [--preset medium|tiny|market|FILE.py] [--work-dir D]
+        [--rows key,key,...] [--data-dir D] [--pretrained FILE] [--cfg-options k=v ...]
+
+Presets are config files in configs/benchmark/presets/: ``medium`` (default; the generated 'medium'
+sets, ResNet-18 at 64x32, 6 epochs: about an hour on a 2-core CPU), ``tiny`` (the tests, about
+a minute) and ``market`` (the official schedules on Market-1501, DukeMTMC-reID as domain A; a
+GPU and ImageNet weights, --pretrained). ``--cfg-options`` overrides preset keys, e.g.
+``rows.mmcl.config=...``. Every row is a config that tools/train.py (tools/train_torchreid.py
+for torchreid's row) runs alone: results.md lists each row's command.
+
+Writes to the work dir (default work_dirs/benchmark/<preset>): one folder and one log
+(logs/<row>.log) per row, results.md (the table, the machine, the commands), results.json
+and map_curves.png (mAP per epoch of every trained row, read from the runs' scalars.json and
+torchreid's results.json). A row that fails is reported as failed, with its log, and the others
+go on; rows that start from a failed row fail too.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from typing import Dict, List
+
+import torch
+from mmengine.config import Config, DictAction
+
+from mmcl_ice_plugin.datasets import load_torchreid_splits
+from mmcl_ice_plugin.datasets.synthetic import PRESETS, make_synthetic_reid, read_summary
+from mmcl_ice_plugin.utils import cpu_model
+from mmcl_ice_plugin.utils.experiments import (METRIC_KEYS, cfg_options_args,
+                                               checkpoint_progress, format_table,
+                                               last_checkpoint, read_metrics, read_val_history,
+                                               run_command, test_command, train_command)
+from mmcl_ice_plugin.visualization import plot_metric_curves
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PRESET_DIR = osp.join(ROOT, 'configs', 'benchmark', 'presets')
+KINDS = ('test', 'train', 'torchreid')
+
+
+class RowFailed(Exception):
+    """A row could not produce its metrics; the message says why."""
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--preset', default='medium',
+                        help='a preset name in configs/benchmark/ or a preset file')
+    parser.add_argument('--work-dir', help='default: work_dirs/benchmark/<preset>')
+    parser.add_argument('--rows', help='comma-separated row keys to run (default: all)')
+    parser.add_argument('--data-dir', help="the folder holding the preset's data sets "
+                        '(overrides the preset key data_dir)')
+    parser.add_argument('--pretrained', help='local backbone weight file for every row '
+                        '(overrides the preset key pretrained)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override preset keys, e.g. rows.mmcl.config=configs/x.py')
+    return parser.parse_args()
+
+
+def load_preset(args: argparse.Namespace) -> Config:
+    """The preset config with the command-line overrides folded in, its rows checked."""
+    path = args.preset if args.preset.endswith('.py') else osp.join(PRESET_DIR,
+                                                                     args.preset + '.py')
+    if not osp.isfile(path):
+        names = sorted(n[:-3] for n in os.listdir(PRESET_DIR) if n.endswith('.py'))
+        raise SystemExit(f'--preset {args.preset}: no such preset; choose one of {names} or '
+                         'give a preset file.')
+    preset = Config.fromfile(path)
+    if args.cfg_options:
+        preset.merge_from_dict(args.cfg_options)
+    if args.data_dir:
+        preset.data_dir = args.data_dir
+    if args.pretrained:
+        preset.pretrained = args.pretrained
+    for key, row in preset.rows.items():
+        if row.get('kind') not in KINDS:
+            raise SystemExit(f'preset row {key!r}: kind must be one of {KINDS}, got '
+                             f'{row.get("kind")!r}.')
+        if row.get('load_from') and row['load_from'] not in preset.rows:
+            raise SystemExit(f'preset row {key!r}: load_from {row["load_from"]!r} is not a row.')
+    return preset
+
+
+def prepare_domain(domain: dict, data_dir: str) -> dict:
+    """``{'root', 'source', 'summary'}`` of a preset domain: a generated set is drawn when
+    absent or drawn with other parameters; any set is checked (missing data fail here, with
+    the expected layout, instead of in every row)."""
+    root = osp.join(data_dir, domain['folder'])
+    summary = None
+    if domain.get('generate'):
+        generate = dict(domain['generate'])
+        params = dict(PRESETS[generate.pop('preset')], **generate)
+        summary = read_summary(osp.join(ROOT, root))
+        if summary is None or any(summary.get(k) != v for k, v in params.items()):
+            print(f'Generating {root} ...', flush=True)
+            summary = make_synthetic_reid(osp.join(ROOT, root), overwrite=True, progress=True,
+                                          num_workers=min(4, os.cpu_count() or 1), **params)
+    try:
+        load_torchreid_splits(domain['source'], osp.join(ROOT, root))
+    except (FileNotFoundError, ValueError, KeyError) as err:
+        raise SystemExit(f'{err}\n(benchmark data_dir {data_dir!r}: change it with '
+                         '--data-dir)') from err
+    return dict(root=root, source=domain['source'], summary=summary)
+
+
+def data_options(kind: str, train_domain: dict, test_domain: dict) -> Dict[str, object]:
+    """``--cfg-options`` that point a row at its data: the train set on ``train_domain``,
+    validation and test sets on ``test_domain``."""
+    if kind == 'torchreid':
+        return {'data.root': test_domain['root'], 'data.source': test_domain['source']}
+    loaders = {'test_dataloader': test_domain}
+    if kind == 'train':
+        loaders.update(train_dataloader=train_domain, val_dataloader=test_domain)
+    options = {}
+    for loader, domain in loaders.items():
+        options[f'{loader}.dataset.data_root'] = domain['root']
+        options[f'{loader}.dataset.source'] = domain['source']
+    return options
+
+
+def row_command(key: str, row: dict, preset: Config, work_dir: str, domains: Dict[str, dict],
+                status: Dict[str, str]) -> List[str]:
+    """The command line of a row (``RowFailed`` when the row it starts from has no model)."""
+    kind = row['kind']
+    row_dir = osp.join(work_dir, key)
+    options = data_options(kind, domains[row.get('train_domain', 'target')], domains['target'])
+    if kind == 'torchreid':
+        options.update(preset.torchreid_options)
+        if preset.pretrained:
+            options['model.pretrained'] = preset.pretrained
+        options.update(row.get('cfg_options', {}))
+        return [sys.executable, 'tools/train_torchreid.py', row['config'], '--work-dir',
+                row_dir] + cfg_options_args(options)
+    options.update(preset.plugin_options)
+    if preset.pretrained:
+        options['model.backbone.pretrained'] = preset.pretrained
+    options.update(row.get('cfg_options', {}))
+    load_from = None
+    if row.get('load_from'):
+        source = row['load_from']
+        if status.get(source) == 'failed':
+            raise RowFailed(f"it starts from the final model of row '{source}', which failed.")
+        try:
+            load_from = last_checkpoint(ROOT, osp.join(work_dir, source))
+        except FileNotFoundError:
+            raise RowFailed(f"it starts from the final model of row '{source}', which has not "
+                            f'been run: run that row first (--rows {source},{key}).') from None
+    if kind == 'test':
+        return test_command(row['config'], row_dir, load_from, options)
+    return train_command(row['config'], row_dir, load_from, options)
+
+
+def collect(key: str, kind: str, work_dir: str) -> dict:
+    """Read what a row's command wrote: final metrics, per-epoch history, training seconds."""
+    row_dir = osp.join(work_dir, key)
+    if kind == 'test':
+        return dict(metrics=read_metrics(ROOT, row_dir), history=[], train_s=None)
+    if kind == 'torchreid':
+        with open(osp.join(ROOT, row_dir, 'results.json')) as f:
+            results = json.load(f)
+        return dict(metrics=results['metrics'], history=results['history'],
+                    train_s=results['train_seconds'])
+    epoch, train_s = checkpoint_progress(osp.join(ROOT, last_checkpoint(ROOT, row_dir)))
+    history = read_val_history(osp.join(ROOT, row_dir))
+    if not history or history[-1]['epoch'] != epoch:
+        raise RowFailed(f'no validation after the last epoch ({epoch}) in {row_dir}: the '
+                        'config must validate (train_cfg.val_interval) at the last epoch.')
+    return dict(metrics={k: history[-1][k] for k in METRIC_KEYS}, history=history,
+                train_s=train_s)
+
+
+def last_line(log_file: str) -> str:
+    """The last non-empty line of a log (the error, when a tool failed)."""
+    try:
+        with open(log_file, errors='replace') as f:
+            lines = [line.strip() for line in f if line.strip()]
+    except OSError:
+        return ''
+    return lines[-1] if lines else ''
+
+
+def run_row(key: str, row: dict, preset: Config, work_dir: str, domains: Dict[str, dict],
+            status: Dict[str, str]) -> dict:
+    """Run one row in a fresh folder; returns its result dict (``metrics`` None if failed)."""
+    log = osp.join(work_dir, 'logs', f'{key}.log')
+    log_file = osp.join(ROOT, log)
+    result = dict(key=key, name=row['name'], kind=row['kind'], config=row['config'], log=log,
+                  metrics=None, history=[], train_s=None, command=None, error=None)
+    shutil.rmtree(osp.join(ROOT, work_dir, key), ignore_errors=True)
+    start = time.time()
+    try:
+        cmd = row_command(key, row, preset, work_dir, domains, status)
+        result['command'] = shlex.join(['python'] + cmd[1:])
+        run_command(cmd, ROOT, log_file)
+        result.update(collect(key, row['kind'], work_dir))
+    except subprocess.CalledProcessError as err:
+        result['error'] = f'exit status {err.returncode}: {last_line(log_file)}'
+    except (RowFailed, OSError, KeyError, ValueError, RuntimeError) as err:
+        result['error'] = f'{type(err).__name__}: {err}'
+    result['wall_s'] = time.time() - start
+    result['load'] = os.getloadavg()[0]
+    status[key] = 'failed' if result['error'] else 'done'
+    if result['error']:
+        print(f'Row {key!r} FAILED: {result["error"]} (log: {result["log"]})', flush=True)
+    else:
+        print(f"Row {key!r}: mAP {result['metrics']['mAP']:.1f} in "
+              f"{result['wall_s'] / 60:.1f} min", flush=True)
+    return result
+
+
+def machine_line(loads: List[float]) -> str:
+    """What the numbers were measured on, and how busy the machine was."""
+    device = (torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU')
+    return (f'{cpu_model()}, {os.cpu_count()} cores, {device}, torch threads '
+            f'{torch.get_num_threads()}; 1-minute load average {min(loads):.1f}-'
+            f'{max(loads):.1f} (mean {sum(loads) / len(loads):.1f}) over the run')
+
+
+def data_lines(domains: Dict[str, dict]) -> List[str]:
+    lines = []
+    for name, domain in domains.items():
+        summary = domain['summary']
+        what = (f"generated, seed {summary['seed']}, style seed {summary['style_seed']}: "
+                f"{summary['num_train_ids']} training identities, {summary['train']} training "
+                f"images, {summary['query']} queries, {summary['gallery']} gallery images"
+                if summary else domain['source'])
+        lines.append(f"- {name} domain: `{domain['root']}` ({what})")
+    return lines
+
+
+def report(preset_name: str, results: List[dict], domains: Dict[str, dict], loads: List[float],
+           wall_s: float) -> str:
+    """results.md: the table, the data, the machine, failures and each row's command."""
+    lines = [f'# Benchmark, preset `{preset_name}`', '',
+             f'Tested on the target domain (query + gallery, Market-1501 protocol) after the '
+             f'last epoch; {wall_s / 60:.1f} min in all.', '', format_table(results), '',
+             'Train time: time in training iterations (data loading and per-epoch clustering '
+             'included, validation excluded). mAP per epoch: `map_curves.png`.', '',
+             '## Data', *data_lines(domains), '',
+             '## Machine', machine_line(loads)]
+    failed = [r for r in results if r['error']]
+    if failed:
+        lines += ['', '## Failed rows']
+        lines += [f"- {r['name']} (`{r['key']}`): {r['error']} (log: `{r['log']}`)"
+                  for r in failed]
+    lines += ['', '## Commands (from the repository root)']
+    lines += [f"- {r['name']}: `{r['command']}`" for r in results if r['command']]
+    return '\n'.join(lines) + '\n'
+
+
+def main() -> None:
+    args = parse_args()
+    preset = load_preset(args)
+    preset_name = osp.splitext(osp.basename(args.preset))[0]
+    work_dir = args.work_dir or osp.join('work_dirs', 'benchmark', preset_name)
+    keys = list(preset.rows)
+    if args.rows:
+        keys = args.rows.split(',')
+        unknown = [k for k in keys if k not in preset.rows]
+        if unknown:
+            raise SystemExit(f'--rows: unknown rows {unknown}; the preset has {list(preset.rows)}.')
+    start = time.time()
+    used = {'target'} | {preset.rows[k].get('train_domain', 'target') for k in keys}
+    domains = {name: prepare_domain(preset.domains[name], preset.data_dir)
+               for name in preset.domains if name in used}
+    loads = [os.getloadavg()[0]]
+    status: Dict[str, str] = {}
+    results = []
+    for key in keys:
+        results.append(run_row(key, preset.rows[key], preset, work_dir, domains, status))
+        loads.append(results[-1]['load'])
+    wall_s = time.time() - start
+    out_dir = osp.join(ROOT, work_dir)
+    plot_metric_curves(
+        {r['name']: [(h['epoch'], h['mAP']) for h in r['history']] for r in results},
+        osp.join(out_dir, 'map_curves.png'),
+        references={r['name']: r['metrics']['mAP'] for r in results
+                    if r['kind'] == 'test' and r['metrics']},
+        title=f'mAP on the target test set, preset {preset_name}')
+    text = report(preset_name, results, domains, loads, wall_s)
+    with open(osp.join(out_dir, 'results.md'), 'w') as f:
+        f.write(text)
+    with open(osp.join(out_dir, 'results.json'), 'w') as f:
+        json.dump(dict(preset=preset_name, wall_s=wall_s, machine=machine_line(loads),
+                       rows=results), f, indent=2)
+    print('\n' + text)
+    if any(r['error'] for r in results):
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()
