@@ -8,10 +8,11 @@ The config (see ``configs/benchmark/torchreid_softmax_r18_medium.py``) holds tor
 arguments: ``data`` (``ImageDataManager``; ``source`` is a torchreid dataset name or
 ``'folder'`` for a folder in Market-1501 layout), ``model`` (``build_model`` name, ``pretrained``
 False / True / a local weight file, ``last_stride``), ``optimizer`` (``build_optimizer``),
-``lr_schedule`` (linear warm-up over epochs, then steps), ``label_smooth``, ``max_epochs``,
-``val_interval``, ``test`` (distance) and ``seed``. Every ``val_interval`` epochs (and after the
-last) the model is tested the way torchreid's ``Engine.test`` does it (its feature extraction,
-``compute_distance_matrix`` and ``evaluate_rank``), keeping rank-5 and rank-10 as well.
+``lr_schedule`` (linear warm-up over epochs, then steps, as the plugin's mmengine schedules
+step them), ``label_smooth``, ``max_epochs``, ``val_interval``, ``test`` (distance) and
+``seed``. Every ``val_interval`` epochs (and after the last) the model is tested the way
+torchreid's ``Engine.test`` does it (its feature extraction, ``compute_distance_matrix`` and
+``evaluate_rank``), keeping rank-5 and rank-10 as well.
 
 Writes ``results.json`` to the work dir: ``history`` (one entry per test: ``epoch``, ``mAP``,
 ``rank1``, ``rank5``, ``rank10`` in percent), ``metrics`` (the last test) and ``train_seconds``
@@ -66,12 +67,16 @@ def register_checked_dataset(source: str) -> str:
 def build_scheduler(optimizer: torch.optim.Optimizer, warmup_epochs: int = 0,
                     warmup_factor: float = 0.1, milestones: tuple = (),
                     gamma: float = 0.1) -> torch.optim.lr_scheduler.LRScheduler:
-    """Per-epoch schedule (torchreid's engine steps it once an epoch): linear warm-up from
-    ``warmup_factor`` over ``warmup_epochs``, then x ``gamma`` at each of ``milestones``."""
+    """Per-epoch schedule (torchreid's engine steps it once an epoch) with the semantics of
+    the plugin's mmengine configs, ``LinearLR(start_factor=warmup_factor, begin=0,
+    end=warmup_epochs, by_epoch=True)`` then ``MultiStepLR(milestones, gamma)``: the factor
+    rises linearly from ``warmup_factor`` in epoch 0 to 1 in epoch ``warmup_epochs - 1``
+    (mmengine's end is exclusive; torch's ``LinearLR(total_iters=warmup_epochs)`` would reach 1
+    an epoch later), then x ``gamma`` from each milestone epoch on."""
     schedulers = [torch.optim.lr_scheduler.MultiStepLR(optimizer, list(milestones), gamma)]
-    if warmup_epochs:
+    if warmup_epochs > 1:
         schedulers.insert(0, torch.optim.lr_scheduler.LinearLR(
-            optimizer, start_factor=warmup_factor, total_iters=warmup_epochs))
+            optimizer, start_factor=warmup_factor, total_iters=warmup_epochs - 1))
     return torch.optim.lr_scheduler.ChainedScheduler(schedulers, optimizer)
 
 
