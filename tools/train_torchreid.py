@@ -7,12 +7,13 @@ baseline that the plugin's supervised config is checked against (``tools/benchma
 The config (see ``configs/benchmark/torchreid_softmax_r18_medium.py``) holds torchreid's own
 arguments: ``data`` (``ImageDataManager``; ``source`` is a torchreid dataset name or
 ``'folder'`` for a folder in Market-1501 layout), ``model`` (``build_model`` name, ``pretrained``
-False / True / a local weight file, ``last_stride``), ``optimizer`` (``build_optimizer``),
-``lr_schedule`` (linear warm-up over epochs, then steps, as the plugin's mmengine schedules
-step them), ``label_smooth``, ``max_epochs``, ``val_interval``, ``test`` (distance) and
-``seed``. Every ``val_interval`` epochs (and after the last) the model is tested the way
-torchreid's ``Engine.test`` does it (its feature extraction, ``compute_distance_matrix`` and
-``evaluate_rank``), keeping rank-5 and rank-10 as well.
+False / True / a local weight file, ``last_stride``; ``bn_neck``: the plugin's head, see
+:class:`BNNeckHead`), ``optimizer`` (``build_optimizer``), ``lr_schedule`` (linear warm-up
+over epochs, then steps, as the plugin's mmengine schedules step them), ``label_smooth``,
+``max_epochs``, ``val_interval``, ``test`` (distance) and ``seed``. Every ``val_interval``
+epochs (and after the last) the model is tested the way torchreid's ``Engine.test`` does it
+(its feature extraction, ``compute_distance_matrix`` and ``evaluate_rank``), keeping rank-5 and
+rank-10 as well.
 
 Writes ``results.json`` to the work dir: ``history`` (one entry per test: ``epoch``, ``mAP``,
 ``rank1``, ``rank5``, ``rank10`` in percent), ``metrics`` (the last test) and ``train_seconds``
@@ -28,6 +29,7 @@ from typing import Dict
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config, DictAction
+from torch import nn
 from torchreid.reid import metrics
 from torchreid.reid.data import ImageDataManager, ImageDataset, register_image_dataset
 from torchreid.reid.engine import ImageSoftmaxEngine
@@ -109,6 +111,28 @@ def test(engine: ImageSoftmaxEngine, dist_metric: str = 'euclidean',
                 rank10=float(cmc[9]) * 100)
 
 
+class BNNeckHead(nn.Module):
+    """A torchreid model (ResNet family: its feature is the pooled feature map) with the plugin's
+    ``Supervised`` head instead of its own: pooled feature -> ``BatchNorm1d`` (weight 1, bias 0)
+    -> bias-free classifier (normal, std 0.001); the post-BN feature is the test feature. Only
+    for measuring what the BN neck changes (``model.bn_neck=True``); unlike the plugin's, the BN
+    bias is trained (torchreid's engine unfreezes every layer each epoch)."""
+
+    def __init__(self, model: nn.Module, num_classes: int) -> None:
+        super().__init__()
+        if not hasattr(model, 'featuremaps') or getattr(model, 'fc', None) is not None:
+            raise ValueError('model.bn_neck needs a torchreid model whose feature is its pooled '
+                             'feature map (the ResNet family without fc_dims).')
+        self.model = model
+        self.bn = nn.BatchNorm1d(model.feature_dim)
+        self.classifier = nn.Linear(model.feature_dim, num_classes, bias=False)
+        nn.init.normal_(self.classifier.weight, std=0.001)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        feat = self.bn(F.adaptive_avg_pool2d(self.model.featuremaps(x), 1).flatten(1))
+        return self.classifier(feat) if self.training else feat
+
+
 def build_engine(cfg: Config, use_gpu: bool) -> ImageSoftmaxEngine:
     """The data manager, model, optimiser, schedule and ``ImageSoftmaxEngine`` of ``cfg``."""
     data = dict(cfg.data)
@@ -118,12 +142,15 @@ def build_engine(cfg: Config, use_gpu: bool) -> ImageSoftmaxEngine:
     model_cfg = dict(cfg.model)
     pretrained = model_cfg.pop('pretrained', False)
     last_stride = model_cfg.pop('last_stride', None)
+    bn_neck = model_cfg.pop('bn_neck', False)
     model = build_model(num_classes=datamanager.num_train_pids, loss='softmax',
                         pretrained=pretrained is True, use_gpu=use_gpu, **model_cfg)
     if isinstance(pretrained, str):
         load_pretrained_weights(model, pretrained)
     if last_stride is not None:
         set_last_stride(model, last_stride)
+    if bn_neck:
+        model = BNNeckHead(model, datamanager.num_train_pids)
     if use_gpu:
         model = model.cuda()
     optimizer = build_optimizer(model, **cfg.optimizer)
