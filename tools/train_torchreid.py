@@ -115,8 +115,9 @@ class BNNeckHead(nn.Module):
     """A torchreid model (ResNet family: its feature is the pooled feature map) with the plugin's
     ``Supervised`` head instead of its own: pooled feature -> ``BatchNorm1d`` (weight 1, bias 0)
     -> bias-free classifier (normal, std 0.001); the post-BN feature is the test feature. Only
-    for measuring what the BN neck changes (``model.bn_neck=True``); unlike the plugin's, the BN
-    bias is trained (torchreid's engine unfreezes every layer each epoch)."""
+    for measuring what the BN neck changes (``model.bn_neck=True``). The BN bias stays 0 as in
+    the plugin's supervised head (``neck.bias_trainable=False``): it is a buffer, because
+    torchreid's engine sets ``requires_grad`` on every parameter each epoch."""
 
     def __init__(self, model: nn.Module, num_classes: int) -> None:
         super().__init__()
@@ -125,6 +126,8 @@ class BNNeckHead(nn.Module):
                              'feature map (the ResNet family without fc_dims).')
         self.model = model
         self.bn = nn.BatchNorm1d(model.feature_dim)
+        del self.bn.bias
+        self.bn.register_buffer('bias', torch.zeros(model.feature_dim))
         self.classifier = nn.Linear(model.feature_dim, num_classes, bias=False)
         nn.init.normal_(self.classifier.weight, std=0.001)
 

@@ -102,12 +102,22 @@ class ResumableEpochLoop(EpochBasedTrainLoop):
         sampler = batch_sampler.sampler
         position = self.mid_epoch_start
         batches = self._batches(batch_sampler, sampler, position)
+        restarted = False
         try:
             while position < self.iters_per_epoch:
                 data_batch = next(batches, None)
                 if data_batch is None:
+                    if restarted:
+                        raise RuntimeError(
+                            f'train_dataloader.sampler ({type(sampler).__name__}) yielded no '
+                            f'batch from position {position} of an epoch of '
+                            f'{len(batch_sampler)} batches: it yields fewer items than its '
+                            f'len() ({len(sampler)}). ResumableEpochLoop needs a sampler whose '
+                            'len() is the number of items it yields: fix its __len__.')
                     batches = self._batches(batch_sampler, sampler, position)
+                    restarted = True
                     continue
+                restarted = False
                 seed_global_rngs(derive_seed(self.runner.seed, self._iter, get_rank()))
                 self.run_iter(position, data_batch)
                 position += 1

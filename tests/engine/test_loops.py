@@ -1,7 +1,10 @@
 """ResumableEpochLoop's pieces: the positioned sampler and per-item seeding."""
 import pytest
 import torch
-from torch.utils.data import SequentialSampler
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+from torch import nn
+from torch.utils.data import DataLoader, Sampler, SequentialSampler
 
 from mmcl_ice_plugin.datasets import ReIDDataset
 from mmcl_ice_plugin.datasets.samplers import IdentitySampler
@@ -46,3 +49,53 @@ def test_pk_batch_size_must_hold_whole_identities(tiny_market):
     check_pk_batches(15, SequentialSampler(range(10)))  # not a PxK sampler
     with pytest.raises(ValueError, match=r'batch_size \(15\).*num_instances \(4\)'):
         check_pk_batches(15, sampler)
+
+
+class _ToyModel(BaseModel):
+    """One weight; the loss counts the iterations run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1))
+        self.seen = []
+
+    def forward(self, inputs, data_samples=None, mode='loss'):
+        self.seen.append(inputs.tolist())
+        return dict(loss=(self.weight * inputs.float().mean()).sum())
+
+
+class _LenSampler(Sampler):
+    """Yields ``range(num_items)`` while its len() says ``length``."""
+
+    def __init__(self, num_items: int, length: int) -> None:
+        self.num_items = num_items
+        self.length = length
+
+    def __iter__(self):
+        return iter(range(self.num_items))
+
+    def __len__(self) -> int:
+        return self.length
+
+
+def _run_loop(tmp_path, sampler: Sampler, iters_per_epoch=None) -> _ToyModel:
+    model = _ToyModel()
+    loader = DataLoader([dict(inputs=i) for i in range(16)], batch_size=2, sampler=sampler, drop_last=True)
+    runner = Runner(model=model, work_dir=str(tmp_path), train_dataloader=loader,
+                    train_cfg=dict(type='ResumableEpochLoop', max_epochs=1,
+                                   iters_per_epoch=iters_per_epoch),
+                    optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+                    default_hooks=dict(checkpoint=None), default_scope='mmcl_ice_plugin')
+    runner.train()
+    return model
+
+
+def test_loop_restarts_the_dataloader_for_longer_epochs(tmp_path):
+    model = _run_loop(tmp_path, _LenSampler(6, 6), iters_per_epoch=5)
+    assert model.seen == [[0, 1], [2, 3], [4, 5], [0, 1], [2, 3]]
+
+
+def test_loop_rejects_a_sampler_shorter_than_its_len(tmp_path):
+    with pytest.raises(RuntimeError, match=r'_LenSampler\) yielded no batch from position 3.*'
+                                           r'fewer items than its len\(\) \(8\)'):
+        _run_loop(tmp_path, _LenSampler(6, 8))
