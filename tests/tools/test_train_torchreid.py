@@ -1,0 +1,51 @@
+"""tools/train_torchreid.py's BN-neck head: the plugin's supervised head inside torchreid's
+model (the diagnostic that measures what the head changes against ImageSoftmaxEngine)."""
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+from torchreid.reid.models import build_model
+
+from mmcl_ice_plugin.models.backbones import set_last_stride
+
+from .helpers import REPO
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'train_torchreid', osp.join(REPO, 'tools', 'train_torchreid.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bn_neck_head_matches_the_plugin_head():
+    tool = load_tool()
+    torch.manual_seed(0)
+    backbone = build_model('resnet18', num_classes=7, pretrained=False)
+    set_last_stride(backbone, 1)
+    head = tool.BNNeckHead(backbone, num_classes=7)
+    trained = {name for name, _ in head.named_parameters() if not name.startswith('model.')}
+    assert trained == {'bn.weight', 'classifier.weight'}  # the BN bias is frozen at 0
+    assert 'bn.bias' in head.state_dict()
+    images = torch.randn(4, 3, 64, 32)
+    head.train()
+    logits = head(images)
+    assert logits.shape == (4, 7)
+    logits.sum().backward()
+    assert head.classifier.weight.grad is not None
+    assert not head.bn.bias.any()
+    head.eval()
+    with torch.no_grad():
+        feat = head(images)
+        pooled = backbone.featuremaps(images).mean((2, 3))
+    expected = (pooled - head.bn.running_mean) / torch.sqrt(head.bn.running_var + head.bn.eps)
+    torch.testing.assert_close(feat, expected * head.bn.weight, rtol=1e-4, atol=1e-5)
+
+
+def test_bn_neck_head_rejects_models_with_an_fc_layer():
+    tool = load_tool()
+    model = build_model('osnet_x0_25', num_classes=7, pretrained=False)  # has an fc layer
+    with pytest.raises(ValueError, match='model.bn_neck'):
+        tool.BNNeckHead(model, num_classes=7)
