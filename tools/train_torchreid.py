@@ -10,7 +10,9 @@ arguments: ``data`` (``ImageDataManager``; ``source`` is a torchreid dataset nam
 False / True / a local weight file, ``last_stride``; ``bn_neck``: the plugin's head, see
 :class:`BNNeckHead`), ``optimizer`` (``build_optimizer``), ``lr_schedule`` (linear warm-up
 over epochs, then steps, as the plugin's mmengine schedules step them), ``label_smooth``,
-``max_epochs``, ``val_interval``, ``test`` (distance) and ``seed``. Every ``val_interval``
+``max_epochs``, ``val_interval``, ``test`` (distance) and ``seed``; ``plugin_data`` (a plugin
+config file: train on its train dataloader instead of torchreid's, see
+:class:`PluginTrainLoader`). Every ``val_interval``
 epochs (and after the last) the model is tested the way torchreid's ``Engine.test`` does it
 (its feature extraction, ``compute_distance_matrix`` and ``evaluate_rank``), keeping rank-5 and
 rank-10 as well.
@@ -29,7 +31,9 @@ from typing import Dict
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
 from torch import nn
+from torch.utils.data import BatchSampler, DataLoader
 from torchreid.reid import metrics
 from torchreid.reid.data import ImageDataManager, ImageDataset, register_image_dataset
 from torchreid.reid.engine import ImageSoftmaxEngine
@@ -38,6 +42,9 @@ from torchreid.reid.optim import build_optimizer
 from torchreid.reid.utils import load_pretrained_weights, set_random_seed
 
 from mmcl_ice_plugin.datasets import load_torchreid_splits
+from mmcl_ice_plugin.engine.loops import PositionedSampler
+from mmcl_ice_plugin.registry import DATA_SAMPLERS, DATASETS
+from mmcl_ice_plugin.utils import derive_seed
 from mmcl_ice_plugin.models.backbones.torchreid_backbone import set_last_stride
 
 
@@ -136,6 +143,36 @@ class BNNeckHead(nn.Module):
         return self.classifier(feat) if self.training else feat
 
 
+class PluginTrainLoader:
+    """The train dataloader of a plugin config (its ``ReIDDataset``, sampler, batch size and
+    workers), iterated the way ``ResumableEpochLoop`` iterates it (each item augmented from a
+    seed of its position in the epoch), for torchreid's engine: it yields the plugin's batch
+    dicts, whose ``img`` and ``pid`` are what ``ImageSoftmaxEngine`` reads. Only for telling the
+    data path from the engine when the two supervised baselines differ."""
+
+    def __init__(self, config: str, seed: int) -> None:
+        init_default_scope('mmcl_ice_plugin')
+        loader_cfg = Config.fromfile(config).train_dataloader
+        self.dataset = DATASETS.build(loader_cfg.dataset)
+        self.sampler = DATA_SAMPLERS.build(dict(loader_cfg.sampler, dataset=self.dataset,
+                                                seed=seed))
+        self.batch_size = loader_cfg.batch_size
+        self.num_workers = loader_cfg.get('num_workers', 0)
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.sampler) // self.batch_size
+
+    def __iter__(self):
+        self.sampler.set_epoch(self.epoch)
+        sampler = PositionedSampler(self.sampler, 0, derive_seed(self.seed, self.epoch, 0, 0))
+        self.epoch += 1
+        batches = BatchSampler(sampler, self.batch_size, drop_last=True)
+        return iter(DataLoader(self.dataset, batch_sampler=batches,
+                               num_workers=self.num_workers))
+
+
 def build_engine(cfg: Config, use_gpu: bool) -> ImageSoftmaxEngine:
     """The data manager, model, optimiser, schedule and ``ImageSoftmaxEngine`` of ``cfg``."""
     data = dict(cfg.data)
@@ -158,6 +195,8 @@ def build_engine(cfg: Config, use_gpu: bool) -> ImageSoftmaxEngine:
         model = model.cuda()
     optimizer = build_optimizer(model, **cfg.optimizer)
     scheduler = build_scheduler(optimizer, **cfg.get('lr_schedule', {}))
+    if cfg.get('plugin_data'):
+        datamanager.train_loader = PluginTrainLoader(cfg.plugin_data, cfg.get('seed', 0))
     return ImageSoftmaxEngine(datamanager, model, optimizer, scheduler=scheduler,
                               use_gpu=use_gpu, label_smooth=cfg.get('label_smooth', True))
 

@@ -9,7 +9,8 @@ from torchreid.reid.models import build_model
 
 from mmcl_ice_plugin.models.backbones import set_last_stride
 
-from .helpers import REPO
+from .helpers import REPO, write_config
+from .tiny_configs import SUPERVISED
 
 
 def load_tool():
@@ -49,3 +50,22 @@ def test_bn_neck_head_rejects_models_with_an_fc_layer():
     model = build_model('osnet_x0_25', num_classes=7, pretrained=False)  # has an fc layer
     with pytest.raises(ValueError, match='model.bn_neck'):
         tool.BNNeckHead(model, num_classes=7)
+
+
+def test_plugin_train_loader_yields_the_plugin_epoch(tiny_market, tmp_path):
+    tool = load_tool()
+    config = write_config(str(tmp_path / 'sup.py'), 'configs/supervised_r18_synthetic.py',
+                          SUPERVISED.format(root=tiny_market, epochs=1))
+    loader = tool.PluginTrainLoader(config, seed=0)
+    epoch0 = [(batch['index'].tolist(), batch['img']) for batch in loader]
+    assert len(epoch0) == len(loader) == len(loader.sampler) // 16
+    for indices, img in epoch0:
+        assert img.shape == (16, 3, 64, 32)
+        pids = loader.dataset.pids[indices].reshape(4, 4)  # PxK: 4 identities x 4 images
+        assert (pids == pids[:, :1]).all()
+    again = tool.PluginTrainLoader(config, seed=0)
+    for (indices, img), batch in zip(epoch0, again):
+        assert indices == batch['index'].tolist()
+        torch.testing.assert_close(img, batch['img'])  # augmentation seeded by position
+    epoch1 = [batch['index'].tolist() for batch in loader]
+    assert epoch1 != [indices for indices, _ in epoch0]
