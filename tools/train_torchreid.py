@@ -12,7 +12,8 @@ False / True / a local weight file, ``last_stride``; ``bn_neck``: the plugin's h
 over epochs, then steps, as the plugin's mmengine schedules step them), ``label_smooth``,
 ``max_epochs``, ``val_interval``, ``test`` (distance) and ``seed``; ``plugin_data`` (a plugin
 config file: train on its train dataloader instead of torchreid's, see
-:class:`PluginTrainLoader`). Every ``val_interval``
+:class:`PluginTrainLoader`) or ``plugin_sampler`` (True: torchreid's train set sampled by the
+plugin's ``IdentitySampler``, see :class:`PluginSamplerLoader`). Every ``val_interval``
 epochs (and after the last) the model is tested the way torchreid's ``Engine.test`` does it
 (its feature extraction, ``compute_distance_matrix`` and ``evaluate_rank``), keeping rank-5 and
 rank-10 as well.
@@ -28,6 +29,7 @@ import os.path as osp
 import time
 from typing import Dict
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config, DictAction
@@ -42,6 +44,7 @@ from torchreid.reid.optim import build_optimizer
 from torchreid.reid.utils import load_pretrained_weights, set_random_seed
 
 from mmcl_ice_plugin.datasets import load_torchreid_splits
+from mmcl_ice_plugin.datasets.samplers import IdentitySampler
 from mmcl_ice_plugin.engine.loops import PositionedSampler
 from mmcl_ice_plugin.registry import DATA_SAMPLERS, DATASETS
 from mmcl_ice_plugin.utils import derive_seed
@@ -173,6 +176,30 @@ class PluginTrainLoader:
                                num_workers=self.num_workers))
 
 
+class PluginSamplerLoader:
+    """torchreid's train loader (its dataset, batch size, workers) with batches drawn by the
+    plugin's ``IdentitySampler`` (every identity equally often) instead of torchreid's
+    ``RandomIdentitySampler`` (identities in proportion to their images). Only for measuring
+    what the sampler changes."""
+
+    def __init__(self, loader: DataLoader, num_instances: int, seed: int) -> None:
+        self.dataset = loader.dataset
+        self.batch_size = loader.batch_size
+        self.num_workers = loader.num_workers
+        self.dataset.pids = np.array([item[1] for item in self.dataset.train])
+        self.sampler = IdentitySampler(self.dataset, num_instances=num_instances, seed=seed)
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.sampler) // self.batch_size
+
+    def __iter__(self):
+        self.sampler.set_epoch(self.epoch)
+        self.epoch += 1
+        return iter(DataLoader(self.dataset, sampler=self.sampler, batch_size=self.batch_size,
+                               drop_last=True, num_workers=self.num_workers))
+
+
 def build_engine(cfg: Config, use_gpu: bool) -> ImageSoftmaxEngine:
     """The data manager, model, optimiser, schedule and ``ImageSoftmaxEngine`` of ``cfg``."""
     data = dict(cfg.data)
@@ -197,6 +224,9 @@ def build_engine(cfg: Config, use_gpu: bool) -> ImageSoftmaxEngine:
     scheduler = build_scheduler(optimizer, **cfg.get('lr_schedule', {}))
     if cfg.get('plugin_data'):
         datamanager.train_loader = PluginTrainLoader(cfg.plugin_data, cfg.get('seed', 0))
+    elif cfg.get('plugin_sampler'):
+        datamanager.train_loader = PluginSamplerLoader(
+            datamanager.train_loader, data.get('num_instances', 4), cfg.get('seed', 0))
     return ImageSoftmaxEngine(datamanager, model, optimizer, scheduler=scheduler,
                               use_gpu=use_gpu, label_smooth=cfg.get('label_smooth', True))
 

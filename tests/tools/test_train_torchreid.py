@@ -3,8 +3,10 @@ model (the diagnostic that measures what the head changes against ImageSoftmaxEn
 import importlib.util
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
+from torchreid.reid.data import ImageDataManager
 from torchreid.reid.models import build_model
 
 from mmcl_ice_plugin.models.backbones import set_last_stride
@@ -69,3 +71,22 @@ def test_plugin_train_loader_yields_the_plugin_epoch(tiny_market, tmp_path):
         torch.testing.assert_close(img, batch['img'])  # augmentation seeded by position
     epoch1 = [batch['index'].tolist() for batch in loader]
     assert epoch1 != [indices for indices, _ in epoch0]
+
+
+def test_plugin_sampler_loader_draws_identities_equally(tiny_market):
+    tool = load_tool()
+    datamanager = ImageDataManager(root=tiny_market,
+                                   sources=tool.register_checked_dataset('folder'),
+                                   height=64, width=32, batch_size_train=16, workers=0,
+                                   train_sampler='RandomIdentitySampler', num_instances=4,
+                                   use_gpu=False)
+    loader = tool.PluginSamplerLoader(datamanager.train_loader, num_instances=4, seed=0)
+    draws = np.bincount(loader.dataset.pids[list(loader.sampler)])
+    assert (draws == draws[0]).all()  # torchreid's sampler draws by number of images
+    batches = list(loader)
+    assert len(batches) == len(loader) > 0
+    for batch in batches:
+        assert batch['img'].shape == (16, 3, 64, 32)
+        pids = batch['pid'].reshape(4, 4)
+        assert (pids == pids[:, :1]).all()
+    assert [b['pid'].tolist() for b in loader] != [b['pid'].tolist() for b in batches]
