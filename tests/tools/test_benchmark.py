@@ -1,7 +1,10 @@
 """tools/benchmark.py end to end on the tiny preset, with one row broken on purpose."""
+import argparse
+import importlib.util
 import json
 import os.path as osp
 
+import pytest
 from mmengine.config import Config
 
 from mmcl_ice_plugin.utils.experiments import format_table
@@ -65,3 +68,22 @@ def test_format_table_marks_failed_rows():
     assert lines[2] == '| ok | 12.3 | 1.0 | 2.0 | 3.0 | 1.5 min |'
     assert lines[3].endswith('| 3.0 | - |')
     assert lines[4] == '| broken | failed | failed | failed | failed | failed |'
+
+
+@pytest.mark.parametrize('name', ['tiny', 'medium', 'market'])
+def test_every_preset_and_row_config_loads(name):
+    spec = importlib.util.spec_from_file_location('benchmark_tool',
+                                                  osp.join(REPO, 'tools', 'benchmark.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    args = argparse.Namespace(preset=name, cfg_options=None, data_dir=None, pretrained=None)
+    preset = tool.load_preset(args)
+    assert set(preset.domains) >= {'target'}
+    for key, row in preset.rows.items():
+        cfg = Config.fromfile(osp.join(REPO, row['config']))
+        if row['kind'] == 'torchreid':
+            assert {'data', 'model', 'optimizer', 'max_epochs'} <= set(cfg), key
+        else:
+            assert cfg.model.type in ('Supervised', 'MMCL', 'ICE'), key
+            assert cfg.train_cfg.max_epochs >= 1, key
+        assert row.get('train_domain', 'target') in preset.domains, key
