@@ -46,9 +46,9 @@ from torchreid.reid.utils import load_pretrained_weights, set_random_seed
 from mmcl_ice_plugin.datasets import load_torchreid_splits
 from mmcl_ice_plugin.datasets.samplers import IdentitySampler
 from mmcl_ice_plugin.engine.loops import PositionedSampler
+from mmcl_ice_plugin.models.backbones.torchreid_backbone import set_last_stride
 from mmcl_ice_plugin.registry import DATA_SAMPLERS, DATASETS
 from mmcl_ice_plugin.utils import derive_seed
-from mmcl_ice_plugin.models.backbones.torchreid_backbone import set_last_stride
 
 
 def parse_args() -> argparse.Namespace:
