@@ -27,7 +27,8 @@ import json
 import os
 import os.path as osp
 import time
-from typing import Dict
+from types import SimpleNamespace
+from typing import Dict, Optional
 
 import numpy as np
 import torch
@@ -35,7 +36,7 @@ import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from torch import nn
-from torch.utils.data import BatchSampler, DataLoader
+from torch.utils.data import BatchSampler, DataLoader, Sampler
 from torchreid.reid import metrics
 from torchreid.reid.data import ImageDataManager, ImageDataset, register_image_dataset
 from torchreid.reid.engine import ImageSoftmaxEngine
@@ -146,22 +147,19 @@ class BNNeckHead(nn.Module):
         return self.classifier(feat) if self.training else feat
 
 
-class PluginTrainLoader:
-    """The train dataloader of a plugin config (its ``ReIDDataset``, sampler, batch size and
-    workers), iterated the way ``ResumableEpochLoop`` iterates it (each item augmented from a
-    seed of its position in the epoch), for torchreid's engine: it yields the plugin's batch
-    dicts, whose ``img`` and ``pid`` are what ``ImageSoftmaxEngine`` reads. Only for telling the
-    data path from the engine when the two supervised baselines differ."""
+class EpochLoader:
+    """A train loader for torchreid's engine over any dataset and sampler: each pass is one
+    epoch (``sampler.set_epoch`` first), batches of ``batch_size`` with the last partial one
+    dropped; with ``item_seed`` each item is augmented from a seed of its position in the
+    epoch, as ``ResumableEpochLoop`` does it."""
 
-    def __init__(self, config: str, seed: int) -> None:
-        init_default_scope('mmcl_ice_plugin')
-        loader_cfg = Config.fromfile(config).train_dataloader
-        self.dataset = DATASETS.build(loader_cfg.dataset)
-        self.sampler = DATA_SAMPLERS.build(dict(loader_cfg.sampler, dataset=self.dataset,
-                                                seed=seed))
-        self.batch_size = loader_cfg.batch_size
-        self.num_workers = loader_cfg.get('num_workers', 0)
-        self.seed = seed
+    def __init__(self, dataset, sampler: Sampler, batch_size: int, num_workers: int,
+                 item_seed: Optional[int] = None) -> None:
+        self.dataset = dataset
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.item_seed = item_seed
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -169,35 +167,40 @@ class PluginTrainLoader:
 
     def __iter__(self):
         self.sampler.set_epoch(self.epoch)
-        sampler = PositionedSampler(self.sampler, 0, derive_seed(self.seed, self.epoch, 0, 0))
+        sampler = self.sampler
+        if self.item_seed is not None:
+            sampler = PositionedSampler(sampler, 0, derive_seed(self.item_seed, self.epoch, 0, 0))
         self.epoch += 1
         batches = BatchSampler(sampler, self.batch_size, drop_last=True)
         return iter(DataLoader(self.dataset, batch_sampler=batches,
                                num_workers=self.num_workers))
 
 
-class PluginSamplerLoader:
+class PluginTrainLoader(EpochLoader):
+    """The train dataloader of a plugin config (its ``ReIDDataset``, sampler, batch size and
+    workers), items seeded by position as in ``ResumableEpochLoop``: it yields the plugin's
+    batch dicts, whose ``img`` and ``pid`` are what ``ImageSoftmaxEngine`` reads. Only for
+    telling the data path from the engine when the two supervised baselines differ."""
+
+    def __init__(self, config: str, seed: int) -> None:
+        init_default_scope('mmcl_ice_plugin')
+        loader_cfg = Config.fromfile(config).train_dataloader
+        dataset = DATASETS.build(loader_cfg.dataset)
+        sampler = DATA_SAMPLERS.build(dict(loader_cfg.sampler, dataset=dataset, seed=seed))
+        super().__init__(dataset, sampler, loader_cfg.batch_size,
+                         loader_cfg.get('num_workers', 0), item_seed=seed)
+
+
+class PluginSamplerLoader(EpochLoader):
     """torchreid's train loader (its dataset, batch size, workers) with batches drawn by the
     plugin's ``IdentitySampler`` (every identity equally often) instead of torchreid's
     ``RandomIdentitySampler`` (identities in proportion to their images). Only for measuring
     what the sampler changes."""
 
     def __init__(self, loader: DataLoader, num_instances: int, seed: int) -> None:
-        self.dataset = loader.dataset
-        self.batch_size = loader.batch_size
-        self.num_workers = loader.num_workers
-        self.dataset.pids = np.array([item[1] for item in self.dataset.train])
-        self.sampler = IdentitySampler(self.dataset, num_instances=num_instances, seed=seed)
-        self.epoch = 0
-
-    def __len__(self) -> int:
-        return len(self.sampler) // self.batch_size
-
-    def __iter__(self):
-        self.sampler.set_epoch(self.epoch)
-        self.epoch += 1
-        return iter(DataLoader(self.dataset, sampler=self.sampler, batch_size=self.batch_size,
-                               drop_last=True, num_workers=self.num_workers))
+        pids = SimpleNamespace(pids=np.array([item[1] for item in loader.dataset.train]))
+        super().__init__(loader.dataset, IdentitySampler(pids, num_instances, seed),
+                         loader.batch_size, loader.num_workers)
 
 
 def build_engine(cfg: Config, use_gpu: bool) -> ImageSoftmaxEngine:

@@ -52,7 +52,7 @@ def test_pk_batch_size_must_hold_whole_identities(tiny_market):
 
 
 class _ToyModel(BaseModel):
-    """One weight; the loss counts the iterations run."""
+    """One weight; records the inputs of every iteration."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,7 +80,8 @@ class _LenSampler(Sampler):
 
 def _run_loop(tmp_path, sampler: Sampler, iters_per_epoch=None) -> _ToyModel:
     model = _ToyModel()
-    loader = DataLoader([dict(inputs=i) for i in range(16)], batch_size=2, sampler=sampler, drop_last=True)
+    loader = DataLoader([dict(inputs=i) for i in range(16)], batch_size=2, sampler=sampler,
+                        drop_last=True)
     runner = Runner(model=model, work_dir=str(tmp_path), train_dataloader=loader,
                     train_cfg=dict(type='ResumableEpochLoop', max_epochs=1,
                                    iters_per_epoch=iters_per_epoch),

@@ -1,9 +1,11 @@
 """Run the command-line tools as a user does, on small generated data."""
+import importlib.util
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
+from types import ModuleType
 from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -14,6 +16,14 @@ def write_config(path: str, base: str, body: str) -> str:
     with open(path, 'w') as f:
         f.write(f"_base_ = [{osp.join(REPO, base)!r}]\n{body}\n")
     return path
+
+
+def load_tool(name: str) -> ModuleType:
+    """The module of the script ``tools/<name>.py``, to call its pieces directly."""
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_tool(tool: str, *args: str, timeout: int = 600, check: bool = True,

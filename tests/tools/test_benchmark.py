@@ -1,6 +1,5 @@
 """tools/benchmark.py end to end on the tiny preset, with one row broken on purpose."""
 import argparse
-import importlib.util
 import json
 import os.path as osp
 
@@ -9,7 +8,7 @@ from mmengine.config import Config
 
 from mmcl_ice_plugin.utils.experiments import format_table
 
-from .helpers import REPO, run_tool
+from .helpers import REPO, load_tool, run_tool
 
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
@@ -72,10 +71,7 @@ def test_format_table_marks_failed_rows():
 
 @pytest.mark.parametrize('name', ['tiny', 'medium', 'market'])
 def test_every_preset_and_row_config_loads(name):
-    spec = importlib.util.spec_from_file_location('benchmark_tool',
-                                                  osp.join(REPO, 'tools', 'benchmark.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('benchmark')
     args = argparse.Namespace(preset=name, cfg_options=None, data_dir=None, pretrained=None)
     preset = tool.load_preset(args)
     assert set(preset.domains) >= {'target'}
