@@ -9,5 +9,8 @@ model = dict(
     start_epoch=6,
     mplp=dict(t=0.6, min_k=10, strict=False),
     test_feature='pre_bn',
+    # The authors trained on one GPU (kennethwdk/MLCReID README: "We utilize 1 GTX-2080TI GPU";
+    # scripts/train.sh passes --gpus 0), so DataParallel had one replica: BN saw all 128.
+    bn_groups=1,
 )
 custom_hooks = [dict(type='MemoryBankHook')]

@@ -1,0 +1,4 @@
+from .split_batchnorm import (SplitBatchNorm1d, SplitBatchNorm2d, check_bn_groups,
+                              convert_split_batchnorm)
+
+__all__ = ['SplitBatchNorm1d', 'SplitBatchNorm2d', 'check_bn_groups', 'convert_split_batchnorm']
