@@ -6,11 +6,14 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from timm.layers import BatchNormAct2d
 from torch import nn
 
 from mmcl_ice_plugin.models import ICE, MMCL, BaseReID, Supervised
 from mmcl_ice_plugin.models.utils import (SplitBatchNorm1d, SplitBatchNorm2d,
                                           convert_split_batchnorm)
+from mmcl_ice_plugin.models.utils.split_batchnorm import SplitBatchNormAct2d
+from mmcl_ice_plugin.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BACKBONE = dict(type='TorchreidBackbone', name='resnet18', pretrained=False)
@@ -153,6 +156,129 @@ def test_conversion_keeps_state_dict_flags_and_settings():
     with pytest.raises(TypeError, match=r'model\.bn_groups=4 cannot split 0\.0 '
                                         r'\(BatchNormSubclass\)'):
         convert_split_batchnorm(nn.Sequential(nn.Sequential(BatchNormSubclass(4))), 4)
+
+
+class Negate(nn.Module):
+    """A deterministic ``drop`` layer that does not commute with ReLU: checks act(drop(bn))."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return -x
+
+
+def bn_act(drop_layer=None) -> BatchNormAct2d:
+    """timm's BatchNormAct2d (in-place ReLU) with non-trivial parameters and statistics."""
+    torch.manual_seed(0)
+    bn = BatchNormAct2d(8, act_layer=nn.ReLU, drop_layer=drop_layer).double()
+    with torch.no_grad():
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.normal_()
+        bn.running_mean.normal_()
+        bn.running_var.uniform_(0.5, 2)
+    return bn
+
+
+@pytest.mark.parametrize('drop_layer', [None, Negate])
+@pytest.mark.parametrize('batch', [12, 11])  # groups [3]*4, [3, 3, 3, 2]
+def test_batchnorm_act_groups_equal_separate_batchnorm_acts(drop_layer, batch):
+    bn = bn_act(drop_layer)
+    assert isinstance(bn.act, nn.ReLU) and bn.act.inplace
+    source = copy.deepcopy(bn)
+    split = convert_split_batchnorm(source, 4).train()
+    assert type(split) is SplitBatchNormAct2d and split.num_groups == 4
+    assert split.act is source.act and split.drop is source.drop  # the very same modules
+    x = torch.randn(batch, 8, 3, 2, dtype=torch.float64)
+    grad_out = torch.randn_like(x)
+    out, x_grad, w_grad, b_grad, replicas = replicas_forward(bn, x, 4, grad_out)
+    assert (out == 0).any()  # the ReLU acts
+
+    x = x.clone().requires_grad_(True)
+    y = split(x)
+    (y * grad_out).sum().backward()
+    torch.testing.assert_close(y, out)
+    torch.testing.assert_close(x.grad, x_grad)
+    torch.testing.assert_close(split.weight.grad, w_grad)
+    torch.testing.assert_close(split.bias.grad, b_grad)
+    for name in ('running_mean', 'running_var'):
+        expected = torch.stack([getattr(r, name) for r in replicas]).mean(0)
+        torch.testing.assert_close(getattr(split, name), expected)
+    assert int(split.num_batches_tracked) == 1
+
+    # eval mode and one group: BatchNormAct2d's own forward
+    bn.load_state_dict(split.state_dict())
+    bn.eval()
+    split.eval()
+    x = torch.randn(7, 8, 3, 2, dtype=torch.float64)
+    assert torch.equal(split(x), bn(x))
+    bn.train()
+    convert_split_batchnorm(split, 1).train()
+    torch.testing.assert_close(split(x), copy.deepcopy(bn)(x))
+
+
+def test_batchnorm_act_conversion_keeps_modules_state_dict_and_settings():
+    bn = BatchNormAct2d(8, eps=1e-3, momentum=None, affine=True, track_running_stats=True,
+                        act_layer=nn.SiLU, drop_layer=nn.Dropout)
+    bn.act = nn.PReLU()  # an act with a parameter: its key stays in the state dict
+    bn.act.eval()  # a child mode of its own is kept
+    with torch.no_grad():
+        bn.running_mean.normal_()
+        bn.num_batches_tracked.fill_(3)
+    bn.bias.requires_grad_(False)
+    state = {k: v.clone() for k, v in bn.state_dict().items()}
+    act, drop = bn.act, bn.drop
+    for training in (True, False):
+        bn.training = training
+        split = convert_split_batchnorm(nn.Sequential(bn), 4)[0]
+        assert type(split) is SplitBatchNormAct2d
+        assert split.act is act and split.drop is drop and not act.training
+        assert list(split.state_dict()) == list(state) and 'act.weight' in state
+        for key, value in split.state_dict().items():
+            assert torch.equal(value, state[key]), key
+        assert split.weight is bn.weight and split.running_var is bn.running_var
+        assert not split.bias.requires_grad
+        assert (split.eps, split.momentum, split.affine, split.track_running_stats,
+                split.training, split.num_features) == (1e-3, None, True, True, training, 8)
+    plain = convert_split_batchnorm(BatchNormAct2d(4, affine=False, track_running_stats=False,
+                                                   apply_act=False), 2)
+    assert isinstance(plain.act, nn.Identity) and plain.running_mean is None
+    assert not plain.affine and not plain.track_running_stats
+
+    class BatchNormActSubclass(BatchNormAct2d):
+        pass
+
+    with pytest.raises(TypeError, match=r'cannot split 0 \(BatchNormActSubclass\).*'
+                                        r'BatchNormAct2d themselves'):
+        convert_split_batchnorm(nn.Sequential(BatchNormActSubclass(4)), 4)
+
+
+def test_timm_efficientnet_lite_groups_equal_separate_forwards():
+    torch.manual_seed(0)
+    config = dict(type='BaseReID', bn_groups=4, backbone=dict(
+        type='TIMMBackbone', model_name='tf_efficientnet_lite0', pretrained=False))
+    model = MODELS.build(config).train()
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    assert all(type(m) in (SplitBatchNormAct2d, SplitBatchNorm1d) and m.num_groups == 4
+               for m in norms)
+    assert sum(type(m) is SplitBatchNormAct2d for m in norms) == 49
+    with torch.no_grad():  # BN parameters and statistics other than their initial ones
+        for m in norms:
+            m.weight.uniform_(0.5, 1.5)
+            m.bias.normal_(0, 0.2)
+            m.running_mean.normal_(0, 0.1)
+    twin = MODELS.build(dict(config, bn_groups=1))
+    assert sum(type(m) is BatchNormAct2d for m in twin.modules()) == 49
+    assert list(twin.state_dict()) == list(model.state_dict())  # checkpoints unchanged
+    twin.load_state_dict(model.state_dict())
+    x = torch.randn(8, 3, 64, 32)
+    with torch.no_grad():
+        pre, post = model.extract_feat(x)
+        for chunk, y_pre, y_post in zip(x.chunk(4), pre.chunk(4), post.chunk(4)):
+            r_pre, r_post = copy.deepcopy(twin).train().extract_feat(chunk)
+            torch.testing.assert_close(y_pre, r_pre, atol=1e-5, rtol=1e-4)
+            torch.testing.assert_close(y_post, r_post, atol=1e-5, rtol=1e-4)
+        twin.load_state_dict(model.state_dict())
+        model.eval()
+        twin.eval()
+        torch.testing.assert_close(model.extract_feat(x), twin.extract_feat(x))
 
 
 @pytest.mark.parametrize('bad', [0, -2, 2.0, True, '4'])

@@ -8,10 +8,12 @@ model: users of the same family of methods report losing up to about 20 mAP on o
 authors' normalisation on any number of devices.
 """
 import math
-from typing import List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 import torch
 import torch.nn.functional as F
+from timm.layers import BatchNormAct2d
+from timm.models import register_notrace_module
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -78,32 +80,42 @@ class _SplitBatchNorm(_BatchNorm):
     train mode normalises with.
     ``num_batches_tracked`` counts forwards, one per batch.
 
-    In eval mode, and when N = 1, this is plain BatchNorm. Parameters and buffers keep
-    BatchNorm's names, so state dicts and checkpoints are unchanged. In train mode a group
-    with a single value per channel (a 1-sample group of a ``(B, C)`` input) raises, as
-    torch's BatchNorm raises for a batch of one.
+    In eval mode, and when N = 1, this is the BatchNorm class it is mixed with (plain
+    BatchNorm, or timm's ``BatchNormAct2d``). Parameters and buffers keep BatchNorm's names,
+    so state dicts and checkpoints are unchanged. In train mode a group with a single value
+    per channel (a 1-sample group of a ``(B, C)`` input) raises, as torch's BatchNorm raises
+    for a batch of one.
 
     Args:
         num_features: C.
         num_groups: N (config key ``model.bn_groups``).
         eps, momentum, affine, track_running_stats, device, dtype: as BatchNorm.
+        **kwargs: further arguments of the BatchNorm class mixed in (``BatchNormAct2d``'s).
     """
 
     def __init__(self, num_features: int, num_groups: int = 1, eps: float = 1e-5,
                  momentum: Optional[float] = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device: Optional[torch.device] = None,
-                 dtype: Optional[torch.dtype] = None) -> None:
+                 dtype: Optional[torch.dtype] = None, **kwargs: Any) -> None:
         check_bn_groups(num_groups)
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype)
+        super().__init__(num_features, eps=eps, momentum=momentum, affine=affine,
+                         track_running_stats=track_running_stats, device=device, dtype=dtype,
+                         **kwargs)
         self.num_groups = num_groups
 
     def extra_repr(self) -> str:
         return f'{super().extra_repr()}, num_groups={self.num_groups}'
 
+    def _splits(self, x: torch.Tensor) -> bool:
+        """Whether ``forward(x)`` normalises in groups (train mode, N > 1, non-empty batch)."""
+        return self.training and self.num_groups > 1 and x.shape[0] > 0
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.num_groups == 1 or x.shape[0] == 0:
-            return super().forward(x)
+        return self._grouped_batch_norm(x) if self._splits(x) else super().forward(x)
+
+    def _grouped_batch_norm(self, x: torch.Tensor) -> torch.Tensor:
+        """The train-mode normalisation in groups described above (the affine transform
+        included, nothing after it); updates the running statistics."""
         self._check_input_dim(x)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.track_running_stats and self.num_batches_tracked is not None:
@@ -151,20 +163,52 @@ class SplitBatchNorm2d(_SplitBatchNorm, nn.BatchNorm2d):
     :class:`_SplitBatchNorm`). Input ``(B, C, H, W)``."""
 
 
-SPLIT_TYPES = {nn.BatchNorm1d: SplitBatchNorm1d, nn.BatchNorm2d: SplitBatchNorm2d}
+@register_notrace_module  # a leaf for timm's FX feature extraction, as BatchNormAct2d
+class SplitBatchNormAct2d(_SplitBatchNorm, BatchNormAct2d):
+    """timm's :class:`BatchNormAct2d` (EfficientNet, ...) over ``num_groups`` groups of each
+    training batch: BatchNorm as :class:`_SplitBatchNorm`, then ``self.drop`` and ``self.act``
+    as BatchNormAct2d. In eval mode and when N = 1, BatchNormAct2d's own forward. Input
+    ``(B, C, H, W)``. Arguments: ``num_groups`` and BatchNormAct2d's."""
+
+    def __init__(self, num_features: int, num_groups: int = 1, eps: float = 1e-5,
+                 momentum: Optional[float] = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, apply_act: bool = True,
+                 act_layer: Union[str, Callable, Type[nn.Module], None] = nn.ReLU,
+                 act_kwargs: Optional[Dict[str, Any]] = None,
+                 inplace: bool = True, drop_layer: Optional[Type[nn.Module]] = None,
+                 device: Optional[torch.device] = None,
+                 dtype: Optional[torch.dtype] = None) -> None:
+        super().__init__(num_features, num_groups, eps, momentum, affine, track_running_stats,
+                         device, dtype, apply_act=apply_act, act_layer=act_layer,
+                         act_kwargs=act_kwargs, inplace=inplace, drop_layer=drop_layer)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self._splits(x):
+            return self.act(self.drop(self._grouped_batch_norm(x)))
+        return BatchNormAct2d.forward(self, x)
+
+
+# exact types: a subclass may add to the forward, which the split version would drop
+SPLIT_TYPES = {nn.BatchNorm1d: SplitBatchNorm1d, nn.BatchNorm2d: SplitBatchNorm2d,
+               BatchNormAct2d: SplitBatchNormAct2d}
 
 
 def convert_split_batchnorm(module: nn.Module, num_groups: int, prefix: str = '') -> nn.Module:
-    """Replace every ``nn.BatchNorm1d`` / ``nn.BatchNorm2d`` in ``module`` by its split version
-    with ``num_groups`` groups; returns the module (a new one when ``module`` itself is a
-    BatchNorm, else ``module`` with its children replaced in place).
+    """Replace every ``nn.BatchNorm1d``, ``nn.BatchNorm2d`` and timm ``BatchNormAct2d`` in
+    ``module`` by its split version (:class:`SplitBatchNorm1d`, :class:`SplitBatchNorm2d`,
+    :class:`SplitBatchNormAct2d`) with ``num_groups`` groups; returns the module (a new one
+    when ``module`` itself is a BatchNorm, else ``module`` with its children replaced in
+    place).
 
     A converted layer takes over the original's parameter and buffer tensors (so values,
     ``requires_grad`` flags such as ICE's frozen BN-neck bias, and state-dict keys are
     unchanged) and its ``eps``, ``momentum``, ``affine``, ``track_running_stats`` and train
-    mode. A split layer already there gets the new ``num_groups``. Other BatchNorm
-    subclasses (their own forward, e.g. timm's ``BatchNormAct2d``, or ``SyncBatchNorm``)
-    raise ``TypeError``: converting them would drop what they add.
+    mode; a ``BatchNormAct2d`` also its ``drop`` and ``act`` modules themselves (the only
+    attributes its ``__init__`` adds; ``apply_act``, ``act_layer``, ``act_kwargs`` and
+    ``inplace`` live in ``act``). A split layer already there gets the new ``num_groups``.
+    Other BatchNorm subclasses (their own forward, e.g. ``SyncBatchNorm``, timm's
+    ``SyncBatchNormAct`` or a subclass of ``BatchNormAct2d``) raise ``TypeError``:
+    converting them would drop what they add.
     """
     if isinstance(module, _SplitBatchNorm):
         check_bn_groups(num_groups)
@@ -177,12 +221,16 @@ def convert_split_batchnorm(module: nn.Module, num_groups: int, prefix: str = ''
         split.weight, split.bias = module.weight, module.bias
         split.running_mean, split.running_var = module.running_mean, module.running_var
         split.num_batches_tracked = module.num_batches_tracked
-        return split.train(module.training)
+        if isinstance(split, BatchNormAct2d):
+            split.drop, split.act = module.drop, module.act
+        split.training = module.training  # not train(): drop and act keep their own modes
+        return split
     if isinstance(module, _BatchNorm):
         raise TypeError(
             f'model.bn_groups={num_groups} cannot split {prefix.rstrip(".") or "the module"} '
-            f'({type(module).__name__}): only plain nn.BatchNorm1d and nn.BatchNorm2d are '
-            'converted. Use a backbone with plain BatchNorm or model.bn_groups=1.')
+            f'({type(module).__name__}): only nn.BatchNorm1d, nn.BatchNorm2d and timm\'s '
+            'BatchNormAct2d themselves are converted. Use a backbone with those or '
+            'model.bn_groups=1.')
     for name, child in module.named_children():
         module.add_module(name, convert_split_batchnorm(child, num_groups, f'{prefix}{name}.'))
     return module
