@@ -1,7 +1,9 @@
 import filecmp
+import json
 import os
 import os.path as osp
 import re
+import shutil
 import warnings
 
 import numpy as np
@@ -10,7 +12,8 @@ from PIL import Image
 from torchreid.reid.data.datasets.image.market1501 import Market1501
 
 from mmcl_ice_plugin.datasets import PRESETS, make_synthetic_reid
-from mmcl_ice_plugin.datasets.synthetic import read_summary
+from mmcl_ice_plugin.datasets import synthetic
+from mmcl_ice_plugin.datasets.synthetic import GENERATOR_VERSION, SUMMARY_FILE, read_summary
 
 NAME = re.compile(r'^(-1|\d{4})_c([1-6])s(\d)_(\d{6})_(\d{2})\.jpg$')
 SPLITS = ('bounding_box_train', 'query', 'bounding_box_test')
@@ -111,3 +114,83 @@ def test_refuses_to_overwrite_and_checks_parameters(tmp_path, tiny_market):
         make_synthetic_reid(tiny_market, seed=0, **PRESETS['tiny'])
     with pytest.raises(ValueError, match='num_cams'):
         make_synthetic_reid(str(tmp_path / 'x'), num_cams=7)
+
+
+def test_a_set_drawn_by_another_generator_version_counts_as_absent(tmp_path, tiny_market):
+    root = tmp_path / 'old'
+    shutil.copytree(tiny_market, root)
+    summary = json.loads((root / SUMMARY_FILE).read_text())
+    assert read_summary(str(root)) == summary
+    summary['generator_version'] = GENERATOR_VERSION - 1
+    (root / SUMMARY_FILE).write_text(json.dumps(summary))
+    assert read_summary(str(root)) is None
+
+
+def test_visits_are_walks_of_consecutive_frames():
+    jobs = [j for j in synthetic._plan(40, 10, 6, 3.85, 0, 0, seed=0) if j.kind == 0]
+    visits = {}
+    for job in jobs:
+        visits.setdefault((job.key, job.cam), []).append(job)
+    sizes = []
+    for visit in visits.values():
+        walks = {}
+        for job in visit:
+            walks.setdefault(job.walk, []).append(job)
+        assert sorted(walks) == list(range(len(walks)))
+        for frames in walks.values():
+            assert [j.step for j in frames] == list(range(len(frames)))
+            names = [osp.basename(j.path).split('_') for j in frames]
+            numbers = [int(n[2]) for n in names]
+            assert len({n[1] for n in names}) == 1  # one camera and sequence
+            assert all(0 < b - a < 16 for a, b in zip(numbers, numbers[1:]))
+            sizes.append(len(frames))
+        assert len(walks) <= max(2, -(-len(visit) // 5))
+    sizes = np.array(sizes)
+    assert sizes.max() <= 5 and (sizes >= 2).mean() > 0.6  # mostly walks of 2-5 frames
+
+
+@pytest.fixture
+def drawn_people(monkeypatch):
+    """Render images and record, for the main person of each, the scene behind it and the
+    pixels its drawing painted (at the drawing size, before the camera's photometrics)."""
+    records = []
+    draw = synthetic._draw_person
+
+    def recording(img, *args):
+        before = img.copy()
+        draw(img, *args)
+        records.append((before, (img != before).any(-1)))
+
+    monkeypatch.setattr(synthetic, '_draw_person', recording)
+
+    def render(pid, cam, index, walk, step):
+        records.clear()
+        synthetic.render_image(0, pid, cam, index, walk, step, seed=0, style_seed=0,
+                               camera_strength=1.0, height=128, width=64)
+        return records[-1]  # the main person is drawn last
+    return render
+
+
+def test_identities_fill_the_box(drawn_people):
+    heights, torso_widths = [], []
+    for pid in range(1, 31):
+        _, mask = drawn_people(pid, 1, 0, 0, 0)
+        rows = np.flatnonzero(mask.any(1))
+        heights.append((rows[-1] - rows[0] + 1) / mask.shape[0])
+        torso_row = mask[rows[0] + int(0.35 * (rows[-1] - rows[0]))]
+        torso_widths.append(torso_row.sum() / mask.shape[1])
+    heights, torso_widths = np.array(heights), np.array(torso_widths)
+    assert heights.min() >= 0.82 and heights.max() <= 0.97
+    assert np.median(torso_widths) >= 0.5
+
+
+def test_frames_of_a_walk_share_their_background_and_people_do_not(drawn_people):
+    same_walk, other_people = [], []
+    for pid in range(1, 21):
+        first, mask_a = drawn_people(pid, 2, 0, 0, 0)
+        second, mask_b = drawn_people(pid, 2, 1, 0, 1)
+        other, mask_c = drawn_people(pid + 20, 2, 0, 0, 0)
+        free = ~(mask_a | mask_b | mask_c)
+        same_walk.append(np.abs(first - second)[free].mean())
+        other_people.append(np.abs(first - other)[free].mean())
+    assert np.median(same_walk) < 0.3 * np.median(other_people)
