@@ -1,23 +1,30 @@
 """Benchmark the methods on the same data, backbone and epoch budget: the untrained backbone,
-torchreid's own supervised engine, the plugin's supervised config, MMCL, ICE camera-agnostic and
-camera-aware; then domain adaptation A -> B (supervised on domain A, MMCL and ICE without labels
-on domain B starting from that model) against direct transfer.
+the supervised upper bound (and, in some presets, torchreid's own supervised engine), MMCL, ICE
+camera-agnostic and camera-aware; then domain adaptation A -> B (supervised on domain A, MMCL
+and ICE without labels on domain B starting from that model) against direct transfer.
 
-    python tools/benchmark.py [--preset medium|tiny|market|FILE.py] [--work-dir D]
+    python tools/benchmark.py [--preset lite0|medium|tiny|market|FILE.py] [--work-dir D]
         [--rows key,key,...] [--data-dir D] [--pretrained FILE] [--cfg-options k=v ...]
 
-Presets are config files in configs/benchmark/presets/: ``medium`` (default; the generated 'medium'
-sets, ResNet-18 at 64x32, 6 epochs: about an hour on a 2-core CPU), ``tiny`` (the tests, about
-a minute) and ``market`` (the official schedules on Market-1501, DukeMTMC-reID as domain A; a
-GPU and ImageNet weights, --pretrained). ``--cfg-options`` overrides preset keys, e.g.
+Presets are config files in configs/benchmark/presets/: ``lite0`` (default; the generated
+'small' sets of the realistic generator, ImageNet EfficientNet-Lite0 at 128x64 with the
+configs/*_lite0_synthetic.py schedules, plus ICE with BN over the whole batch: over an hour on
+a 2-core CPU), ``medium`` (the generated 'medium' sets, ResNet-18 from scratch at 64x32, 6
+epochs, torchreid's engine too: about an hour), ``tiny`` (the tests, about a minute) and
+``market`` (the official schedules on Market-1501, DukeMTMC-reID as domain A; a GPU and
+ImageNet weights, --pretrained). ``--cfg-options`` overrides preset keys, e.g.
 ``rows.mmcl.config=...``. Every row is a config that tools/train.py (tools/train_torchreid.py
 for torchreid's row) runs alone: results.md lists each row's command.
 
 Writes to the work dir (default work_dirs/benchmark/<preset>): one folder and one log
 (logs/<row>.log) per row, results.md (the table, the machine, the commands), results.json
-and map_curves.png (mAP per epoch of every trained row, read from the runs' scalars.json and
-torchreid's results.json). A row that fails is reported as failed, with its log, and the others
-go on; rows that start from a failed row fail too.
+(per row: metrics, ``history`` = mAP per epoch, ``label_history`` = pseudo-label precision
+and recall per epoch) and map_curves.png, two panels: left the mAP per epoch of every trained
+row (from the runs' scalars.json and torchreid's results.json), right the pseudo-label
+precision (solid) and recall (dashed) per epoch of the unsupervised rows (ICE: its DBSCAN
+clusters; MMCL: the mean of the batch-level MPLP values the logger recorded; see
+``mmcl_ice_plugin.utils.experiments.read_label_history``). A row that fails is reported as
+failed, with its log, and the others go on; rows that start from a failed row fail too.
 """
 import argparse
 import json
@@ -38,9 +45,10 @@ from mmcl_ice_plugin.datasets.synthetic import PRESETS, make_synthetic_reid, rea
 from mmcl_ice_plugin.utils import cpu_model
 from mmcl_ice_plugin.utils.experiments import (METRIC_KEYS, cfg_options_args,
                                                checkpoint_progress, format_table,
-                                               last_checkpoint, read_metrics, read_val_history,
-                                               run_command, test_command, train_command)
-from mmcl_ice_plugin.visualization import plot_metric_curves
+                                               last_checkpoint, read_label_history,
+                                               read_metrics, read_val_history, run_command,
+                                               test_command, train_command)
+from mmcl_ice_plugin.visualization import plot_metric_and_label_curves
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRESET_DIR = osp.join(ROOT, 'configs', 'benchmark', 'presets')
@@ -53,14 +61,15 @@ class RowFailed(Exception):
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--preset', default='medium',
+    parser.add_argument('--preset', default='lite0',
                         help='a preset name in configs/benchmark/ or a preset file')
     parser.add_argument('--work-dir', help='default: work_dirs/benchmark/<preset>')
     parser.add_argument('--rows', help='comma-separated row keys to run (default: all)')
     parser.add_argument('--data-dir', help="the folder holding the preset's data sets "
                         '(overrides the preset key data_dir)')
     parser.add_argument('--pretrained', help='local backbone weight file for every row '
-                        '(overrides the preset key pretrained)')
+                        '(overrides the preset key pretrained; the preset key pretrained_key '
+                        'names the config key it sets)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override preset keys, e.g. rows.mmcl.config=configs/x.py')
     return parser.parse_args()
@@ -142,7 +151,7 @@ def row_command(key: str, row: dict, preset: Config, work_dir: str, domains: Dic
                 row_dir] + cfg_options_args(options)
     options.update(preset.plugin_options)
     if preset.pretrained:
-        options['model.backbone.pretrained'] = preset.pretrained
+        options[preset.get('pretrained_key', 'model.backbone.pretrained')] = preset.pretrained
     options.update(row.get('cfg_options', {}))
     load_from = None
     if row.get('load_from'):
@@ -160,14 +169,16 @@ def row_command(key: str, row: dict, preset: Config, work_dir: str, domains: Dic
 
 
 def collect(key: str, kind: str, work_dir: str) -> dict:
-    """Read what a row's command wrote: final metrics, per-epoch history, training seconds."""
+    """Read what a row's command wrote: final metrics, per-epoch mAP and pseudo-label
+    histories, training seconds."""
     row_dir = osp.join(work_dir, key)
     if kind == 'test':
-        return dict(metrics=read_metrics(ROOT, row_dir), history=[], train_s=None)
+        return dict(metrics=read_metrics(ROOT, row_dir), history=[], label_history=[],
+                    train_s=None)
     if kind == 'torchreid':
         with open(osp.join(ROOT, row_dir, 'results.json')) as f:
             results = json.load(f)
-        return dict(metrics=results['metrics'], history=results['history'],
+        return dict(metrics=results['metrics'], history=results['history'], label_history=[],
                     train_s=results['train_seconds'])
     epoch, train_s = checkpoint_progress(osp.join(ROOT, last_checkpoint(ROOT, row_dir)))
     history = read_val_history(osp.join(ROOT, row_dir))
@@ -175,7 +186,7 @@ def collect(key: str, kind: str, work_dir: str) -> dict:
         raise RowFailed(f'no validation after the last epoch ({epoch}) in {row_dir}: the '
                         'config must validate (train_cfg.val_interval) at the last epoch.')
     return dict(metrics={k: history[-1][k] for k in METRIC_KEYS}, history=history,
-                train_s=train_s)
+                label_history=read_label_history(osp.join(ROOT, row_dir)), train_s=train_s)
 
 
 def last_line(log_file: str) -> str:
@@ -194,7 +205,8 @@ def run_row(key: str, row: dict, preset: Config, work_dir: str, domains: Dict[st
     log = osp.join(work_dir, 'logs', f'{key}.log')
     log_file = osp.join(ROOT, log)
     result = dict(key=key, name=row['name'], kind=row['kind'], config=row['config'], log=log,
-                  metrics=None, history=[], train_s=None, command=None, error=None)
+                  metrics=None, history=[], label_history=[], train_s=None, command=None,
+                  error=None)
     shutil.rmtree(osp.join(ROOT, work_dir, key), ignore_errors=True)
     start = time.time()
     try:
@@ -244,7 +256,8 @@ def report(preset_name: str, results: List[dict], domains: Dict[str, dict], load
              f'Tested on the target domain (query + gallery, Market-1501 protocol) after the '
              f'last epoch; {wall_s / 60:.1f} min in all.', '', format_table(results), '',
              'Train time: time in training iterations (data loading and per-epoch clustering '
-             'included, validation excluded). mAP per epoch: `map_curves.png`.', '',
+             'included, validation excluded). mAP and pseudo-label precision / recall per '
+             'epoch: `map_curves.png`.', '',
              '## Data', *data_lines(domains), '',
              '## Machine', machine_line(loads)]
     failed = [r for r in results if r['error']]
@@ -280,12 +293,15 @@ def main() -> None:
         loads.append(results[-1]['load'])
     wall_s = time.time() - start
     out_dir = osp.join(ROOT, work_dir)
-    plot_metric_curves(
+    plot_metric_and_label_curves(
         {r['name']: [(h['epoch'], h['mAP']) for h in r['history']] for r in results},
+        {r['name']: [(h['epoch'], h['precision'], h['recall']) for h in r['label_history']]
+         for r in results if r['label_history']},
         osp.join(out_dir, 'map_curves.png'),
         references={r['name']: r['metrics']['mAP'] for r in results
                     if r['kind'] == 'test' and r['metrics']},
-        title=f'mAP on the target test set, preset {preset_name}')
+        title=f'mAP on the target test set, preset {preset_name}',
+        label_title='pseudo labels used in each epoch (ICE: clusters; MMCL: MPLP batches)')
     text = report(preset_name, results, domains, loads, wall_s)
     with open(osp.join(out_dir, 'results.md'), 'w') as f:
         f.write(text)

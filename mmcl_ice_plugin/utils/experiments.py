@@ -104,20 +104,67 @@ def evaluate(root: str, config: str, work_dir: str, checkpoint: Optional[str] = 
     return read_metrics(root, work_dir)
 
 
+def _latest_scalars(work_dir: str) -> List[dict]:
+    """The entries of the latest run's ``vis_data/scalars.json`` in ``work_dir`` (mmengine
+    writes one JSON object per line in ``<work_dir>/<timestamp>/``), empty when there is none."""
+    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not runs:
+        return []
+    with open(runs[-1]) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def read_val_history(work_dir: str) -> List[Dict[str, float]]:
     """The validation results logged during training, one dict per evaluation with ``epoch``
     and the metrics, oldest first, from the latest run's ``vis_data/scalars.json`` in
     ``work_dir`` (empty when nothing was validated)."""
-    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not runs:
-        return []
-    history = []
-    with open(runs[-1]) as f:
-        for line in f:
-            entry = json.loads(line)
-            if 'mAP' in entry:
-                history.append(dict(epoch=int(entry['step']),
-                                    **{k: float(entry[k]) for k in METRIC_KEYS}))
+    return [dict(epoch=int(entry['step']), **{k: float(entry[k]) for k in METRIC_KEYS})
+            for entry in _latest_scalars(work_dir) if 'mAP' in entry]
+
+
+def _mean(values: List[float]) -> Optional[float]:
+    return sum(values) / len(values) if values else None
+
+
+def read_label_history(work_dir: str) -> List[Dict[str, object]]:
+    """Pseudo-label precision and recall per training epoch, in percent, from the latest run's
+    ``vis_data/scalars.json`` in ``work_dir``; empty for a run that logged neither (supervised).
+
+    Each entry is ``{'epoch', 'source', 'precision', 'recall'}``, oldest first, ``epoch``
+    counted from 1 as in mmengine's logs and :func:`read_val_history`: the training epoch
+    that used the labels (so the labels of epoch ``e`` come from the model validated at
+    ``e - 1``).
+
+    * ``source='clustering'`` (ICE's ``ClusteringHook``): the pairwise precision and recall
+      of the DBSCAN clusters made before the epoch, over the whole training set (outliers are
+      singletons). The hook logs them as fractions, ``pseudo_labels/precision`` and
+      ``pseudo_labels/recall``, with ``step`` = the epochs done before clustering (0 first).
+    * ``source='mplp'`` (MMCL): the mean over the epoch's logged lines of ``mplp_precision``
+      and ``mplp_recall`` (percent; lines with ``epoch``, ``iter`` and ``step``). These are
+      batch-level values of the iterations the logger recorded (every ``interval``-th and an
+      epoch's last, each the value of that one batch, not a window mean), not a measure of
+      the whole bank's labels.
+
+    Precision is ``None`` where nothing was labelled positive (the logs say 0): an epoch whose
+    clustering found no cluster, or whose logged batches all had no positive but the samples
+    themselves (``num_positives`` 1, as before MMCL's ``start_epoch``); recall is then 0.
+    """
+    clustering, mplp = {}, {}
+    for entry in _latest_scalars(work_dir):
+        if 'pseudo_labels/precision' in entry:
+            defined = entry.get('pseudo_labels/num_clusters', 1) > 0
+            clustering[int(entry['step']) + 1] = dict(
+                precision=100 * float(entry['pseudo_labels/precision']) if defined else None,
+                recall=100 * float(entry['pseudo_labels/recall']))
+        elif 'mplp_precision' in entry and 'epoch' in entry:
+            lines = mplp.setdefault(int(entry['epoch']), dict(precision=[], recall=[]))
+            if entry.get('num_positives', 2) > 1:
+                lines['precision'].append(float(entry['mplp_precision']))
+            lines['recall'].append(float(entry['mplp_recall']))
+    history = [dict(epoch=epoch, source='clustering', **values)
+               for epoch, values in sorted(clustering.items())]
+    history += [dict(epoch=epoch, source='mplp', precision=_mean(lines['precision']),
+                     recall=_mean(lines['recall'])) for epoch, lines in sorted(mplp.items())]
     return history
 
 
