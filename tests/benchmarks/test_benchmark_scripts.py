@@ -29,6 +29,7 @@ def load_json(path: str) -> dict:
         return json.load(f)
 
 
+@pytest.mark.slow(4)
 @pytest.mark.parametrize('script', SCRIPTS)
 def test_help(script):
     out = run_script(script, '--help')
@@ -41,6 +42,7 @@ def check_machine(out: str, report: dict) -> None:
     assert machine['cpu'] and machine['cores'] >= 1 and machine['gpu'] is None
 
 
+@pytest.mark.slow(12)
 def test_jaccard_quick(tmp_path):
     out = run_script('benchmark_jaccard.py', '--quick', '--out-dir', str(tmp_path))
     report = load_json(tmp_path / 'jaccard.json')
@@ -62,6 +64,7 @@ def test_jaccard_quick(tmp_path):
         assert img.format == 'PNG' and img.width > 100 and img.height > 100
 
 
+@pytest.mark.slow(7)
 def test_jaccard_plot_option(tmp_path):
     plot = tmp_path / 'elsewhere.png'
     run_script('benchmark_jaccard.py', '--n', '300', '--dim', '32', '--out-dir',
@@ -70,6 +73,7 @@ def test_jaccard_plot_option(tmp_path):
     assert [r['n'] for r in load_json(tmp_path / 'out' / 'jaccard.json')['results']] == [300]
 
 
+@pytest.mark.slow(8)
 def test_train_step_quick(tmp_path):
     out = run_script('benchmark_train_step.py', '--quick', '--threads', '1', '--out-dir',
                      str(tmp_path))
@@ -93,6 +97,7 @@ def test_train_step_quick(tmp_path):
     assert '| mmcl |' in (tmp_path / 'train_step.md').read_text()
 
 
+@pytest.mark.slow(6)
 def test_extraction_quick(tmp_path):
     out = run_script('benchmark_extraction.py', '--quick', '--threads', '1', '--out-dir',
                      str(tmp_path))

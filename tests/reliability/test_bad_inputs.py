@@ -158,6 +158,7 @@ def test_clustering_hook_errors_name_its_config_key(kwargs, key):
         ClusteringHook(extract_pipeline=[], **kwargs)
 
 
+@pytest.mark.slow(4)
 def test_unwritable_work_dir_fails_before_training(tiny_market, tmp_path):
     blocker = tmp_path / 'a_file'
     blocker.write_text('')

@@ -29,7 +29,10 @@ def load_tool(name: str) -> ModuleType:
 def run_tool(tool: str, *args: str, timeout: int = 600, check: bool = True,
              env: Dict[str, str] = None) -> subprocess.CompletedProcess:
     cmd: List[str] = [sys.executable, osp.join(REPO, 'tools', tool), *args]
-    full_env = dict(os.environ, OMP_NUM_THREADS='2', PYTHONPATH=REPO, **(env or {}))
+    # the test process's thread share (tests/conftest.py), so that two xdist workers running
+    # tools at once do not oversubscribe the cores
+    full_env = dict(os.environ, PYTHONPATH=REPO, **(env or {}))
+    full_env.setdefault('OMP_NUM_THREADS', '2')
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
                           env=full_env)
     if check and proc.returncode != 0:

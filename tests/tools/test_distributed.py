@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from .helpers import REPO, evaluate, last_checkpoint, run_tool
@@ -59,6 +60,7 @@ def assert_same(a, b):
         assert torch.equal(a[key], b[key]), key
 
 
+@pytest.mark.slow(35)
 def test_mmcl_two_processes_keep_identical_banks(tiny_market, tmp_path):
     config = mmcl_config(tmp_path, tiny_market, epochs=3, start_epoch=1, extra=DUMP + (
         "custom_hooks = [dict(type='MemoryBankHook'), dict(type='RankStateDumpHook')]\n"))
@@ -70,6 +72,7 @@ def test_mmcl_two_processes_keep_identical_banks(tiny_market, tmp_path):
     assert bank.shape[0] > 100 and (bank.norm(dim=1) > 0.99).all()  # every row written
 
 
+@pytest.mark.slow(105)
 def test_ice_two_processes_share_pseudo_labels_and_match_one_process(tiny_market, tmp_path):
     config = ice_config(tmp_path, tiny_market, epochs=2, iters=3, extra=DUMP + (
         "custom_hooks = [dict(type='ClusteringHook', extract_pipeline=test_pipeline, "
