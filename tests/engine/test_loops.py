@@ -86,7 +86,10 @@ def _run_loop(tmp_path, sampler: Sampler, iters_per_epoch=None) -> _ToyModel:
                     train_cfg=dict(type='ResumableEpochLoop', max_epochs=1,
                                    iters_per_epoch=iters_per_epoch),
                     optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-                    default_hooks=dict(checkpoint=None), default_scope='mmcl_ice_plugin')
+                    default_hooks=dict(checkpoint=None), default_scope='mmcl_ice_plugin',
+                    # its own logger and visualizer: runners built within one second would
+                    # otherwise share the first one's (instances are named by the time)
+                    experiment_name=f'toy_{tmp_path.name}')
     runner.train()
     return model
 
