@@ -29,7 +29,7 @@ def load_json(path: str) -> dict:
         return json.load(f)
 
 
-@pytest.mark.slow(4)
+@pytest.mark.slow(6)
 @pytest.mark.parametrize('script', SCRIPTS)
 def test_help(script):
     out = run_script(script, '--help')
@@ -42,7 +42,7 @@ def check_machine(out: str, report: dict) -> None:
     assert machine['cpu'] and machine['cores'] >= 1 and machine['gpu'] is None
 
 
-@pytest.mark.slow(12)
+@pytest.mark.slow(16)
 def test_jaccard_quick(tmp_path):
     out = run_script('benchmark_jaccard.py', '--quick', '--out-dir', str(tmp_path))
     report = load_json(tmp_path / 'jaccard.json')
@@ -64,7 +64,7 @@ def test_jaccard_quick(tmp_path):
         assert img.format == 'PNG' and img.width > 100 and img.height > 100
 
 
-@pytest.mark.slow(7)
+@pytest.mark.slow(13)
 def test_jaccard_plot_option(tmp_path):
     plot = tmp_path / 'elsewhere.png'
     run_script('benchmark_jaccard.py', '--n', '300', '--dim', '32', '--out-dir',
@@ -73,7 +73,7 @@ def test_jaccard_plot_option(tmp_path):
     assert [r['n'] for r in load_json(tmp_path / 'out' / 'jaccard.json')['results']] == [300]
 
 
-@pytest.mark.slow(8)
+@pytest.mark.slow(14)
 def test_train_step_quick(tmp_path):
     out = run_script('benchmark_train_step.py', '--quick', '--threads', '1', '--out-dir',
                      str(tmp_path))
@@ -97,7 +97,7 @@ def test_train_step_quick(tmp_path):
     assert '| mmcl |' in (tmp_path / 'train_step.md').read_text()
 
 
-@pytest.mark.slow(6)
+@pytest.mark.slow(11)
 def test_extraction_quick(tmp_path):
     out = run_script('benchmark_extraction.py', '--quick', '--threads', '1', '--out-dir',
                      str(tmp_path))

@@ -11,7 +11,7 @@ import pytest
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-@pytest.mark.slow(10)
+@pytest.mark.slow(19)
 def test_memory_stability_script_reports_rss_per_epoch(tmp_path):
     proc = subprocess.run(
         [sys.executable, osp.join(REPO, 'benchmarks', 'benchmark_memory_stability.py'),

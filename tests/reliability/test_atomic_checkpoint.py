@@ -25,7 +25,7 @@ KEEP_ONE = ('default_hooks = dict(logger=dict(interval=1), checkpoint=dict(max_k
             'train_cfg.update(iters_per_epoch=2)\n')
 
 
-@pytest.mark.slow(35)
+@pytest.mark.slow(20)
 def test_sigkill_mid_save_keeps_the_last_checkpoint_and_resume_finishes(tiny_market, tmp_path):
     work_dir = str(tmp_path / 'run')
     killed = run_tool('train.py', supervised_config(tmp_path, tiny_market, epochs=2,

@@ -20,7 +20,7 @@ train_cfg.update(iters_per_epoch=2)
 """
 
 
-@pytest.mark.slow(15)
+@pytest.mark.slow(11)
 def test_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tiny_market, tmp_path):
     work_dir = str(tmp_path / 'run')
     # 2 iterations per epoch: global iteration 2 (from 0) is the 1st of epoch 2

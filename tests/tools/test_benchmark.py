@@ -32,7 +32,7 @@ def table_rows(markdown: str) -> dict:
     return rows
 
 
-@pytest.mark.slow(200)
+@pytest.mark.slow(130)
 def test_tiny_preset_reports_every_row_and_the_failed_one(tmp_path):
     broken = tmp_path / 'broken_config.py'
     broken.write_text("raise RuntimeError('broken on purpose')\n")

@@ -72,7 +72,7 @@ def test_mmcl_two_processes_keep_identical_banks(tiny_market, tmp_path):
     assert bank.shape[0] > 100 and (bank.norm(dim=1) > 0.99).all()  # every row written
 
 
-@pytest.mark.slow(105)
+@pytest.mark.slow(90)
 def test_ice_two_processes_share_pseudo_labels_and_match_one_process(tiny_market, tmp_path):
     config = ice_config(tmp_path, tiny_market, epochs=2, iters=3, extra=DUMP + (
         "custom_hooks = [dict(type='ClusteringHook', extract_pipeline=test_pipeline, "

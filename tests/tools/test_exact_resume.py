@@ -54,7 +54,7 @@ def assert_same_run(reference: str, resumed: str) -> None:
         assert ref_metrics[key] == res_metrics[key], (ref_metrics, res_metrics)
 
 
-@pytest.mark.slow(75)
+@pytest.mark.slow(58)
 def test_mmcl_resumes_exactly(tiny_market, tmp_path):
     # 144 images / 32 = 5 iterations per epoch: stop at the end of epoch 0, then mid-epoch 2
     def config_for(hooks, workers=0, extra=''):
@@ -71,7 +71,7 @@ def test_mmcl_resumes_exactly(tiny_market, tmp_path):
     assert_same_run(reference, resumed)
 
 
-@pytest.mark.slow(90)
+@pytest.mark.slow(67)
 def test_ice_resumes_exactly(tiny_market, tmp_path):
     # 4 iterations per epoch: stop at the end of epoch 0, then mid-epoch 1 (after clustering)
     def config_for(hooks, workers=0, extra=''):

@@ -12,7 +12,7 @@ import torch
 from .helpers import evaluate, last_checkpoint, run_tool
 from .tiny_configs import supervised_config
 
-pytestmark = [pytest.mark.xdist_group('train_supervised'), pytest.mark.slow(100)]
+pytestmark = [pytest.mark.xdist_group('train_supervised'), pytest.mark.slow(60)]
 
 # 3 epochs of 8 iterations: the tiny set's mAP rises from 27.5 (untrained) to about 38.9,
 # 43.7 and 45.7 after epochs 1-3 (6 epochs reach about 53), far above the +5 asserted.

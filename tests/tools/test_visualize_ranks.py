@@ -6,7 +6,7 @@ from .helpers import run_tool
 from .tiny_configs import supervised_config
 
 
-@pytest.mark.slow(5)
+@pytest.mark.slow(11)
 def test_ranked_results_are_drawn(tiny_market, tmp_path):
     out = tmp_path / 'ranks'
     proc = run_tool('visualize_ranks.py', supervised_config(tmp_path, tiny_market), '--untrained',
