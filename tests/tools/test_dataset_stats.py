@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from mmcl_ice_plugin.datasets import ReIDDataset
 from mmcl_ice_plugin.datasets.synthetic import read_summary
@@ -20,6 +21,7 @@ def test_sizes_count_identities_cameras_and_images(tiny_market):
     assert 1 <= stats['imgs_per_id_cam'] <= stats['imgs_per_id']
 
 
+@pytest.mark.slow(10)
 def test_prints_and_writes_every_figure(tiny_market, tmp_path):
     out = tmp_path / 'stats.json'
     proc = run_tool('dataset_stats.py', tiny_market, '--height', '64', '--width', '32',

