@@ -752,8 +752,6 @@ def _make_identity(rng: np.random.Generator, palette: np.ndarray) -> _Identity:
         return np.clip(colours * rng.uniform(0.92, 1.08, (len(colours), 1)), 0, 255).astype(
             np.float32)
 
-    shoe_colours = np.concatenate([palette[:len(_NEUTRALS)], palette[len(_NEUTRALS):]])
-    shoe_p = np.concatenate([0.85 * _SHOE_P / _SHOE_P.sum(), np.full(_NUM_HUES, 0.15 / _NUM_HUES)])
     return _Identity(
         upper=shade(palette[rng.choice(n, 2, replace=False, p=_weights(0.65, _UPPER_NEUTRAL_P))]),
         upper_pattern=int(rng.choice(4, p=[0.55, 0.17, 0.1, 0.18])),
@@ -765,7 +763,7 @@ def _make_identity(rng: np.random.Generator, palette: np.ndarray) -> _Identity:
         skin=_SKIN[rng.integers(len(_SKIN))] * np.float32(rng.uniform(0.94, 1.06)),
         hair=_HAIR[rng.choice(len(_HAIR), p=_HAIR_P)],
         long_hair=bool(rng.random() < 0.35),
-        shoes=shoe_colours[rng.choice(n, p=shoe_p)],
+        shoes=palette[rng.choice(n, p=_weights(0.85, _SHOE_P))],
         bag_kind=int(rng.choice(3, p=[0.4, 0.35, 0.25])),
         bag=palette[rng.choice(n, p=_weights(0.7, _UPPER_NEUTRAL_P))],
         bag_side=1 if rng.random() < 0.5 else -1,

@@ -52,6 +52,26 @@ def replicas_forward(bn: nn.Module, x: torch.Tensor, groups: int, grad_out: torc
             sum(r.bias.grad for r in replicas), replicas)
 
 
+def assert_equals_replicas(split: nn.Module, bn: nn.Module, x: torch.Tensor,
+                           grad_out: torch.Tensor) -> torch.Tensor:
+    """``split`` (4 groups) against 4 copies of ``bn`` run on the chunks of ``x``: outputs,
+    input / weight / bias gradients, and running statistics, the mean over groups of each
+    copy's own update. Returns the copies' output."""
+    out, x_grad, w_grad, b_grad, replicas = replicas_forward(bn, x, 4, grad_out)
+    x = x.clone().requires_grad_(True)
+    y = split(x)
+    (y * grad_out).sum().backward()
+    torch.testing.assert_close(y, out)
+    torch.testing.assert_close(x.grad, x_grad)
+    torch.testing.assert_close(split.weight.grad, w_grad)
+    torch.testing.assert_close(split.bias.grad, b_grad)
+    for name in ('running_mean', 'running_var'):
+        expected = torch.stack([getattr(r, name) for r in replicas]).mean(0)
+        torch.testing.assert_close(getattr(split, name), expected)
+    assert int(split.num_batches_tracked) == 1
+    return out
+
+
 @pytest.mark.parametrize('kind', list(SHAPES))
 @pytest.mark.parametrize('batch', [12, 11, 6])  # groups [3]*4, [3, 3, 3, 2], [2, 2, 2]
 def test_groups_equal_separate_plain_batchnorms(kind, batch):
@@ -60,21 +80,8 @@ def test_groups_equal_separate_plain_batchnorms(kind, batch):
     assert type(split) is (SplitBatchNorm2d if kind == '2d' else SplitBatchNorm1d)
     x = torch.randn(batch, *SHAPES[kind], dtype=torch.float64)
     grad_out = torch.randn_like(x)
-    out, x_grad, w_grad, b_grad, replicas = replicas_forward(bn, x, 4, grad_out)
-
-    x = x.clone().requires_grad_(True)
     split.train()
-    y = split(x)
-    (y * grad_out).sum().backward()
-    torch.testing.assert_close(y, out)
-    torch.testing.assert_close(x.grad, x_grad)
-    torch.testing.assert_close(split.weight.grad, w_grad)
-    torch.testing.assert_close(split.bias.grad, b_grad)
-    # running statistics: the mean over groups of each replica's own update
-    for name in ('running_mean', 'running_var'):
-        expected = torch.stack([getattr(r, name) for r in replicas]).mean(0)
-        torch.testing.assert_close(getattr(split, name), expected)
-    assert int(split.num_batches_tracked) == 1
+    assert_equals_replicas(split, bn, x, grad_out)
 
 
 @pytest.mark.parametrize('momentum', [0.1, None])
@@ -188,20 +195,8 @@ def test_batchnorm_act_groups_equal_separate_batchnorm_acts(drop_layer, batch):
     assert split.act is source.act and split.drop is source.drop  # the very same modules
     x = torch.randn(batch, 8, 3, 2, dtype=torch.float64)
     grad_out = torch.randn_like(x)
-    out, x_grad, w_grad, b_grad, replicas = replicas_forward(bn, x, 4, grad_out)
+    out = assert_equals_replicas(split, bn, x, grad_out)
     assert (out == 0).any()  # the ReLU acts
-
-    x = x.clone().requires_grad_(True)
-    y = split(x)
-    (y * grad_out).sum().backward()
-    torch.testing.assert_close(y, out)
-    torch.testing.assert_close(x.grad, x_grad)
-    torch.testing.assert_close(split.weight.grad, w_grad)
-    torch.testing.assert_close(split.bias.grad, b_grad)
-    for name in ('running_mean', 'running_var'):
-        expected = torch.stack([getattr(r, name) for r in replicas]).mean(0)
-        torch.testing.assert_close(getattr(split, name), expected)
-    assert int(split.num_batches_tracked) == 1
 
     # eval mode and one group: BatchNormAct2d's own forward
     bn.load_state_dict(split.state_dict())

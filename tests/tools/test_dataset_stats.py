@@ -31,6 +31,6 @@ def test_prints_and_writes_every_figure(tiny_market, tmp_path):
     for key in ('imagenet_direct', 'random_init_direct'):
         assert 0 < stats[key]['mAP'] <= 100 and 0 <= stats[key]['rank1'] <= 100
     clusters = stats['epoch0_clusters']
-    assert clusters['num_clusters'] >= 0 and 0 <= clusters['num_outliers'] <= stats['sizes'][
+    assert clusters['num_clusters'] >= 1 and 0 <= clusters['num_outliers'] < stats['sizes'][
         'num_images']
     assert 0 <= clusters['precision'] <= 100 and 0 <= clusters['recall'] <= 100
