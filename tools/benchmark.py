@@ -4,7 +4,8 @@ camera-agnostic and camera-aware; then domain adaptation A -> B (supervised on d
 and ICE without labels on domain B starting from that model) against direct transfer.
 
     python tools/benchmark.py [--preset lite0|medium|tiny|market|FILE.py] [--work-dir D]
-        [--rows key,key,...] [--data-dir D] [--pretrained FILE] [--cfg-options k=v ...]
+        [--rows key,key,...] [--data-dir D] [--pretrained FILE] [--reuse]
+        [--cfg-options k=v ...]
 
 Presets are config files in configs/benchmark/presets/: ``lite0`` (default; the generated
 'small' sets of the realistic generator, ImageNet EfficientNet-Lite0 at 128x64 with the
@@ -26,6 +27,8 @@ precision (solid) and recall (dashed) per epoch of the unsupervised rows (ICE: i
 clusters; MMCL: the mean of the batch-level MPLP values the logger recorded; see
 ``mmcl_ice_plugin.utils.experiments.read_label_history``). A row that fails is reported as
 failed, with its log, and the others go on; rows that start from a failed row fail too.
+Each finished row also leaves ``<row>/row_result.json``: with ``--reuse`` a rerun keeps the
+rows that finished with the same command (an interrupted benchmark goes on where it stopped).
 """
 import argparse
 import json
@@ -54,6 +57,7 @@ from mmcl_ice_plugin.visualization import plot_metric_and_label_curves
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRESET_DIR = osp.join(ROOT, 'configs', 'benchmark', 'presets')
 KINDS = ('test', 'train', 'torchreid')
+ROW_RESULT = 'row_result.json'
 
 
 class RowFailed(Exception):
@@ -71,6 +75,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--pretrained', help='local backbone weight file for every row '
                         '(overrides the preset key pretrained; the preset key pretrained_key '
                         'names the config key it sets)')
+    parser.add_argument('--reuse', action='store_true',
+                        help='keep the rows of an earlier run in the same work dir that '
+                        'finished with the same command (and whose starting row was kept too) '
+                        'instead of training them again; an interrupted benchmark goes on '
+                        'where it stopped')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override preset keys, e.g. rows.mmcl.config=configs/x.py')
     return parser.parse_args()
@@ -200,19 +209,41 @@ def last_line(log_file: str) -> str:
     return lines[-1] if lines else ''
 
 
+def finished_row(key: str, row: dict, command: str, work_dir: str,
+                 status: Dict[str, str]) -> dict:
+    """The result an earlier run of this row left in ``<work_dir>/<key>/row_result.json``
+    (written only when the row finished), if it ran the same command and the row it starts
+    from was kept as well; else None."""
+    if row.get('load_from') and status.get(row['load_from']) != 'reused':
+        return None
+    try:
+        with open(osp.join(ROOT, work_dir, key, ROW_RESULT)) as f:
+            result = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return result if result.get('command') == command else None
+
+
 def run_row(key: str, row: dict, preset: Config, work_dir: str, domains: Dict[str, dict],
-            status: Dict[str, str]) -> dict:
-    """Run one row in a fresh folder; returns its result dict (``metrics`` None if failed)."""
+            status: Dict[str, str], reuse: bool = False) -> dict:
+    """Run one row in a fresh folder; returns its result dict (``metrics`` None if failed).
+    With ``reuse``, a row that an earlier run finished with the same command is kept."""
     log = osp.join(work_dir, 'logs', f'{key}.log')
     log_file = osp.join(ROOT, log)
     result = dict(key=key, name=row['name'], kind=row['kind'], config=row['config'], log=log,
                   metrics=None, history=[], label_history=[], train_s=None, command=None,
                   error=None)
-    shutil.rmtree(osp.join(ROOT, work_dir, key), ignore_errors=True)
     start = time.time()
     try:
         cmd = row_command(key, row, preset, work_dir, domains, status)
         result['command'] = shlex.join(['python'] + cmd[1:])
+        kept = finished_row(key, row, result['command'], work_dir, status) if reuse else None
+        if kept:
+            status[key] = 'reused'
+            print(f"Row {key!r}: kept from the earlier run (mAP {kept['metrics']['mAP']:.1f})",
+                  flush=True)
+            return kept
+        shutil.rmtree(osp.join(ROOT, work_dir, key), ignore_errors=True)
         run_command(cmd, ROOT, log_file)
         result.update(collect(key, row['kind'], work_dir))
     except subprocess.CalledProcessError as err:
@@ -225,6 +256,8 @@ def run_row(key: str, row: dict, preset: Config, work_dir: str, domains: Dict[st
     if result['error']:
         print(f'Row {key!r} FAILED: {result["error"]} (log: {result["log"]})', flush=True)
     else:
+        with open(osp.join(ROOT, work_dir, key, ROW_RESULT), 'w') as f:
+            json.dump(result, f, indent=2)
         print(f"Row {key!r}: mAP {result['metrics']['mAP']:.1f} in "
               f"{result['wall_s'] / 60:.1f} min", flush=True)
     return result
@@ -290,7 +323,8 @@ def main() -> None:
     status: Dict[str, str] = {}
     results = []
     for key in keys:
-        results.append(run_row(key, preset.rows[key], preset, work_dir, domains, status))
+        results.append(run_row(key, preset.rows[key], preset, work_dir, domains, status,
+                               args.reuse))
         loads.append(results[-1]['load'])
     wall_s = time.time() - start
     out_dir = osp.join(ROOT, work_dir)

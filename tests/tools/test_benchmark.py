@@ -32,7 +32,7 @@ def table_rows(markdown: str) -> dict:
     return rows
 
 
-@pytest.mark.slow(130)
+@pytest.mark.slow(160)
 def test_tiny_preset_reports_every_row_and_the_failed_one(tmp_path):
     broken = tmp_path / 'broken_config.py'
     broken.write_text("raise RuntimeError('broken on purpose')\n")
@@ -77,6 +77,32 @@ def test_tiny_preset_reports_every_row_and_the_failed_one(tmp_path):
     png = (work_dir / 'map_curves.png').read_bytes()
     width, height = struct.unpack('>II', png[16:24])
     assert width > 2.5 * height  # two panels side by side
+
+    # --reuse keeps every row that finished with the same command, without training it again;
+    # the failed row runs (and fails) again.
+    checkpoints = {key: sorted(p.stat().st_mtime_ns for p in (work_dir / key).glob('*.pth'))
+                   for key in results}
+    again = run_tool('benchmark.py', '--preset', 'tiny', '--work-dir', str(work_dir),
+                     '--data-dir', str(tmp_path / 'data'), '--reuse',
+                     '--cfg-options', f'rows.ice_agnostic.config={broken}', check=False)
+    assert again.returncode == 1
+    assert again.stdout.count('kept from the earlier run') == len(results) - 1, again.stdout
+    kept = {r['key']: r for r in json.loads((work_dir / 'results.json').read_text())['rows']}
+    for key in results:
+        assert sorted(p.stat().st_mtime_ns for p in (work_dir / key).glob('*.pth')) == \
+            checkpoints[key], key
+        if key != 'ice_agnostic':
+            assert kept[key]['metrics'] == results[key]['metrics'], key
+    # A row whose command changed (another config file) runs again, and so does a row that
+    # starts from it.
+    transfer = tmp_path / 'transfer_copy.py'
+    transfer.write_text(f"_base_ = ['{osp.join(REPO, preset.rows.transfer.config)}']\n")
+    changed = run_tool('benchmark.py', '--preset', 'tiny', '--work-dir', str(work_dir),
+                       '--data-dir', str(tmp_path / 'data'), '--reuse', '--rows',
+                       'transfer,mmcl_da,untrained', '--cfg-options',
+                       f'rows.transfer.config={transfer}')
+    assert changed.stdout.count('kept from the earlier run') == 1, changed.stdout
+    assert "Row 'untrained': kept" in changed.stdout
 
 
 def write_scalars(run_dir, entries):

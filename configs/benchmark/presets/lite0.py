@@ -1,7 +1,7 @@
 # tools/benchmark.py --preset lite0 (the default): every method on the generated 'small' sets of
 # the realistic generator, from ImageNet weights: EfficientNet-Lite0 (timm, last stride 1) at
-# 128x64, each method with its own configs/*_lite0_synthetic.py schedule (supervised and ICE 8
-# epochs, MMCL 12, validated every 2-3 epochs); ICE once more with BN over the whole batch
+# 128x64, each method with its own configs/*_lite0_synthetic.py schedule (12 epochs each,
+# validated every 3); ICE once more with BN over the whole batch
 # (the split-BN effect); then domain adaptation from a second generated domain. Over an hour on
 # a 2-core CPU.
 #
@@ -35,9 +35,9 @@ rows = dict(
     supervised=dict(name='supervised (identity + triplet, upper bound)', kind='train',
                     config=_supervised),
     mmcl=dict(name='MMCL + MPLP (unsupervised)', kind='train', config=_mmcl),
+    ice=dict(name='ICE camera-aware (unsupervised)', kind='train', config=_ice),
     ice_agnostic=dict(name='ICE camera-agnostic (unsupervised)', kind='train',
                       config='configs/ice_agnostic_lite0_synthetic.py'),
-    ice=dict(name='ICE camera-aware (unsupervised)', kind='train', config=_ice),
     ice_one_bn=dict(name='ICE camera-aware, BN over the whole batch (bn_groups 1)', kind='train',
                     config=_ice, cfg_options={'model.bn_groups': 1}),
     transfer=dict(name='A -> B direct transfer (supervised on A)', kind='train',
