@@ -1,10 +1,9 @@
 # tools/benchmark.py --preset lite0 (the default): every method on the generated 'small' sets of
 # the realistic generator, from ImageNet weights: EfficientNet-Lite0 (timm, last stride 1) at
 # 128x64, each method with its own configs/*_lite0_synthetic.py schedule (12 epochs each,
-# validated every 3); ICE once more with BN over the whole batch
-# (the split-BN effect); then domain adaptation from a second generated domain. Rows took
-# 0.5-22 min each on a 2-core CPU (2026-12-02), about 2.2 hours in all; --reuse goes on where
-# an interrupted run stopped.
+# validated every 3); ICE once more with BN over the whole batch (the split-BN effect); then
+# domain adaptation from a second generated domain. Rows took 0.5-24 min each on a 2-core CPU
+# (2026-12-02), 2.3 hours in all; --reuse goes on where an interrupted run stopped.
 #
 # data_dir/<folder> holds each domain; 'generate' draws it when absent
 # (mmcl_ice_plugin.datasets.synthetic.PRESETS). The target domain B is what every row is tested
