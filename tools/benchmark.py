@@ -9,8 +9,8 @@ and ICE without labels on domain B starting from that model) against direct tran
 
 Presets are config files in configs/benchmark/presets/: ``lite0`` (default; the generated
 'small' sets of the realistic generator, ImageNet EfficientNet-Lite0 at 128x64 with the
-configs/*_lite0_synthetic.py schedules, plus ICE with BN over the whole batch and domain
-adaptation; rows of 0.5-24 min, 2.3 hours in all on a 2-core CPU), ``medium`` (the
+configs/*_lite0_synthetic.py schedules, plus ICE with the authors' 4 BN groups and domain
+adaptation; rows of 0.4-15.3 min, 89 minutes in all on a 2-core AMD EPYC), ``medium`` (the
 generated 'medium' sets of the first generator, ResNet-18 from scratch at 64x32, 6 epochs,
 torchreid's engine too: 50.6 min), ``tiny`` (the tests, about a minute) and
 ``market`` (the official schedules on Market-1501, DukeMTMC-reID as domain A; a GPU and
