@@ -3,9 +3,9 @@
 # DBSCAN eps 0.55), batch 32 = 8 pseudo identities x 4, Adam 3.5e-4 with warm-up. BatchNorm
 # normalises the whole batch (model.bn_groups=1), not the authors' 4 groups of 8 (their 4 GPUs):
 # the PK sampler lays the batch out identity by identity, so each group of 8 holds just two
-# pseudo identities, whose mean BN subtracts; on this domain 4 groups measured 35.5 against 47.3
-# mAP after 12 epochs (BENCHMARKS.md; model.bn_groups=4 restores the authors'). The schedule is
-# shortened for a 2-core CPU:
+# pseudo identities, whose mean BN subtracts; on this domain 4 groups measured 35.4 against 48.3
+# mAP after 12 epochs (35.5 / 47.3 in an earlier run; BENCHMARKS.md; model.bn_groups=4 restores
+# the authors'). The schedule is shortened for a 2-core CPU:
 #
 # * an epoch is 60 iterations, one pass over the 'small' set's ~1,800 training images, as the
 #   authors' 400 iterations of 32 are one pass over Market-1501's 12,936;

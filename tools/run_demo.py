@@ -75,8 +75,11 @@ def main() -> None:
                         help=f'training epochs of every trained row (default {DEMO_EPOCHS}; 12 '
                              'is the configs\' own schedule)')
     args = parser.parse_args()
-    if args.epochs < 1:
-        parser.error(f'--epochs must be at least 1, got {args.epochs}.')
+    try:  # every row's options before any work, so that a bad --epochs fails at once
+        options = {config: shortened_schedule(config, args.epochs)
+                   for _, config, trained in ROWS if trained}
+    except ValueError as error:
+        parser.error(str(error))
     start_all = time.time()
     ensure_data()
     os.makedirs(osp.join(ROOT, args.work_dir), exist_ok=True)
@@ -88,8 +91,7 @@ def main() -> None:
         work_dir = osp.join(args.work_dir, f'row{i}')
         start = time.time()
         checkpoint = train(ROOT, config, work_dir, validate=False,
-                           cfg_options=shortened_schedule(config, args.epochs)
-                           ) if trained else None
+                           cfg_options=options[config]) if trained else None
         train_s = time.time() - start if trained else None
         metrics = evaluate(ROOT, config, work_dir, checkpoint)
         results.append(dict(name=name, metrics=metrics, train_s=train_s))
