@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import timm
 import torch
@@ -127,6 +129,23 @@ def test_last_stride_one_doubles_the_map():
     assert TIMMBackbone('test_resnet', last_stride=1)(x).shape[-2:] == (8, 4)
     with pytest.raises(ValueError, match='model.backbone.last_stride=None'):
         TIMMBackbone('test_vit', last_stride=1)
+
+
+@pytest.mark.parametrize('norm_eval', [False, True])
+def test_norm_eval_keeps_the_running_statistics_in_training(norm_eval):
+    backbone = TIMMBackbone(LITE0, norm_eval=norm_eval)
+    teacher = copy.deepcopy(backbone).train()
+    backbone.train()
+    norms = [m for model in (backbone, teacher) for m in model.modules()
+             if isinstance(m, torch.nn.BatchNorm2d)]
+    before = [m.running_mean.clone() for m in norms]
+    backbone(torch.randn(4, 3, 64, 32) * 3 + 1).mean().backward()
+    teacher(torch.randn(4, 3, 64, 32) * 3 + 1)
+    assert backbone.training and teacher.training
+    assert all(m.training != norm_eval for m in norms)
+    unchanged = [torch.equal(b, m.running_mean) for b, m in zip(before, norms)]
+    assert all(unchanged) if norm_eval else not any(unchanged)
+    assert all(m.weight.grad is not None for m in norms[:len(norms) // 2])
 
 
 def test_any_timm_model_gives_features_and_no_unused_parameters():
