@@ -1,9 +1,10 @@
 # tools/benchmark.py --preset lite0 (the default): every method on the generated 'small' sets of
 # the realistic generator, from ImageNet weights: EfficientNet-Lite0 (timm, last stride 1) at
 # 128x64, each method with its own configs/*_lite0_synthetic.py schedule (12 epochs each,
-# validated every 3); ICE once more with the authors' BN in 4 groups (the split-BN effect); then
-# domain adaptation from a second generated domain. Rows took 0.4-15.3 min each on a 2-core
-# AMD EPYC (2026-12-02), 89 minutes in all; --reuse goes on where an interrupted run stopped.
+# validated every 3); ICE once more with the authors' BN (trained statistics, 4 groups: the
+# split-BN effect); then domain adaptation from a second generated domain. Rows took 0.4-15.3
+# min each on a 2-core AMD EPYC (2026-12-02, before the MMCL and ICE configs kept ImageNet's
+# BN statistics), 89 minutes in all; --reuse goes on where an interrupted run stopped.
 #
 # data_dir/<folder> holds each domain; 'generate' draws it when absent
 # (mmcl_ice_plugin.datasets.synthetic.PRESETS). The target domain B is what every row is tested
