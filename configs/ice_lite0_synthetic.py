@@ -3,10 +3,10 @@
 # DBSCAN eps 0.55), batch 32 = 8 pseudo identities x 4, Adam 3.5e-4 with warm-up.
 #
 # BatchNorm: the backbone keeps ImageNet's running statistics (model.backbone.norm_eval=True).
-# Re-estimating them on this domain alone takes the direct 13.5 mAP to 7.4, so training let
-# them drift did just that in the first epoch (7.4 mAP after epoch 1, 90 clusters and 1,251
-# outliers of 1,831 images before epoch 2); kept, ICE rose 15.6 / 21.7 / 26.5 / 31.5 / 36.2 /
-# 41.2 mAP over epochs 1-6 (BENCHMARKS.md). The BNNeck normalises the whole batch
+# Re-estimating them on this domain alone takes the direct 13.5 mAP to 7.4, and training them
+# did just that in the first epoch (7.4 mAP after epoch 1, 1,256 of 1,831 images outliers
+# before epoch 2) and ended at 48.3 after 12; kept, ICE is at 15.6 after epoch 1 and 61.7
+# after 12 (BENCHMARKS.md). The BNNeck normalises the whole batch
 # (model.bn_groups=1), not the authors' 4 groups of 8 (their 4 GPUs): the PK sampler lays the
 # batch out identity by identity, so each group of 8 holds just two pseudo identities, whose
 # mean BN subtracts; with training statistics in the backbone, 4 groups measured 35.4 against
