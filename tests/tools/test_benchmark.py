@@ -179,8 +179,8 @@ def test_lite0_is_the_default_preset_and_keeps_the_configs_imagenet_weights(monk
     assert args.preset == 'lite0'
     preset = tool.load_preset(args)
     assert preset.pretrained is None
-    assert preset.domains.target.folder == 'small' and preset.domains.source.generate == dict(
-        preset='small', seed=1, style_seed=1)
+    assert preset.domains.target.generate == dict(preset='small_wide', seed=0, style_seed=0)
+    assert preset.domains.source.generate == dict(preset='small', seed=1, style_seed=1)
     domains = {name: dict(root=osp.join(preset.data_dir, d.folder), source=d.source)
                for name, d in preset.domains.items()}
     for key, row in preset.rows.items():
