@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 from mmengine.model import BaseModule
@@ -106,3 +108,27 @@ def test_pretrained_true_offline_gives_a_clear_error(monkeypatch):
     monkeypatch.setattr(torchreid_resnet.model_zoo, 'load_url', offline)
     with pytest.raises(RuntimeError, match='local weight file'):
         TorchreidBackbone('resnet18', pretrained=True)
+
+
+@pytest.mark.parametrize('norm_eval', [False, True])
+def test_norm_eval_keeps_the_backbone_statistics_and_trains_the_neck(norm_eval):
+    model = BaseReID(backbone=dict(type='TorchreidBackbone', name='resnet18',
+                                   norm_eval=norm_eval))
+    teacher = copy.deepcopy(model)
+    model.train()  # the runner trains the whole model: the backbone's train() must still act
+    teacher.train()
+    backbone_norms = [m for net in (model, teacher) for m in net.backbone.modules()
+                      if isinstance(m, nn.BatchNorm2d)]
+    neck_norms = [m for m in model.neck.modules() if isinstance(m, nn.BatchNorm1d)]
+    assert backbone_norms and neck_norms
+    before = [m.running_mean.clone() for m in backbone_norms + neck_norms]
+    model(torch.randn(4, 3, 64, 32) * 3 + 1, mode='tensor').sum().backward()
+    teacher(torch.randn(4, 3, 64, 32) * 3 + 1, mode='tensor')
+    moved = [not torch.equal(b, m.running_mean)
+             for b, m in zip(before, backbone_norms + neck_norms)]
+    assert moved[len(backbone_norms):] == [True] * len(neck_norms)
+    assert moved[:len(backbone_norms)] == [not norm_eval] * len(backbone_norms)
+    assert all(m.weight.grad is not None for m in model.backbone.modules()
+               if isinstance(m, nn.BatchNorm2d))
+    model.eval()
+    assert not any(m.training for m in model.modules())

@@ -13,6 +13,7 @@ from timm.models.efficientnet import EfficientNet
 from torch import nn
 
 from ...registry import MODELS
+from ..utils.norm_eval import set_batchnorm_eval
 
 # timm architecture -> (pip package, its module, the class whose get_model_file_path() gives
 # the .pth file inside the package)
@@ -289,9 +290,7 @@ class TIMMBackbone(BaseModule):
         """``nn.Module.train``; with ``norm_eval`` the BatchNorm layers stay in eval mode."""
         super().train(mode)
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                    module.eval()
+            set_batchnorm_eval(self)
         return self
 
     def _eval_forward(self, x: torch.Tensor) -> torch.Tensor:

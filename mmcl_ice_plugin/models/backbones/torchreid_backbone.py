@@ -9,6 +9,7 @@ from torch import nn
 from torchreid.reid.models import __model_factory as TORCHREID_MODELS
 
 from ...registry import MODELS
+from ..utils.norm_eval import set_batchnorm_eval
 
 
 def _strip_state_dict(obj: dict) -> dict:
@@ -70,15 +71,22 @@ class TorchreidBackbone(BaseModule):
             or the path of a local weight file (tensors matched by name and shape).
         last_stride: stride of the last stage of ResNet-family models (1 gives the 16x8 map
             for 256x128 inputs used by MMCL and ICE; torchreid's default is 2).
+        norm_eval: False (the authors' MMCL and ICE train every BatchNorm); True keeps the
+            BatchNorm layers in eval mode while the model trains, so the running statistics
+            stay those of the loaded weights, as TIMMBackbone's option of the same name. Not
+            measured on real data here; on the generated set it helped ICE and MMCL from
+            ImageNet Lite0 (BENCHMARKS.md).
     """
 
     def __init__(self, name: str = 'resnet50', pretrained: Union[bool, str] = False,
-                 last_stride: Optional[int] = 1, init_cfg: Optional[dict] = None) -> None:
+                 last_stride: Optional[int] = 1, norm_eval: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if name not in TORCHREID_MODELS:
             raise KeyError(f'Unknown torchreid backbone {name!r} (config key '
                            f'model.backbone.name). Available: {sorted(TORCHREID_MODELS)}.')
         self.name = name
+        self.norm_eval = norm_eval
         self.model = self._build(name, pretrained)
         self.use_featuremaps = hasattr(self.model, 'featuremaps')
         self.model.classifier = nn.Identity()
@@ -117,6 +125,13 @@ class TorchreidBackbone(BaseModule):
         out = self.forward(torch.zeros(1, 3, 256, 128))
         self.model.train(was_training)
         return int(out.shape[1])
+
+    def train(self, mode: bool = True) -> 'TorchreidBackbone':
+        """``nn.Module.train``; with ``norm_eval`` the BatchNorm layers stay in eval mode."""
+        super().train(mode)
+        if mode and self.norm_eval:
+            set_batchnorm_eval(self)
+        return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.model.featuremaps(x) if self.use_featuremaps else self.model(x)

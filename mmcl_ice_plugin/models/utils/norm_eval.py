@@ -1,0 +1,11 @@
+"""``norm_eval`` (mmpretrain's name): BatchNorm layers that stay in eval mode while training."""
+from torch import nn
+
+
+def set_batchnorm_eval(module: nn.Module) -> None:
+    """Put every BatchNorm layer under ``module`` in eval mode: batches are normalised with the
+    running statistics (e.g. ImageNet's), which stop updating; the affine weights still learn.
+    Backbones with ``norm_eval=True`` call it at the end of ``train()``."""
+    for layer in module.modules():
+        if isinstance(layer, nn.modules.batchnorm._BatchNorm):
+            layer.eval()
