@@ -56,6 +56,7 @@ def test_tiny_preset_reports_every_row_and_the_failed_one(tmp_path):
         assert rows[name][4] == '-' if preset.rows[key]['kind'] == 'test' else \
             rows[name][4].endswith(' min')
     assert 'broken_config.py' in markdown and 'logs/ice_agnostic.log' in markdown
+    assert ' min in all.' in markdown and 'reused' not in markdown
     assert (work_dir / 'map_curves.png').read_bytes().startswith(PNG_SIGNATURE)
     results = {r['key']: r for r in json.loads((work_dir / 'results.json').read_text())['rows']}
     assert results['ice_agnostic']['metrics'] is None
@@ -87,6 +88,8 @@ def test_tiny_preset_reports_every_row_and_the_failed_one(tmp_path):
                      '--cfg-options', f'rows.ice_agnostic.config={broken}', check=False)
     assert again.returncode == 1
     assert again.stdout.count('kept from the earlier run') == len(results) - 1, again.stdout
+    # The total counts the kept rows' own times, not just this short invocation.
+    assert 'this invocation' in (work_dir / 'results.md').read_text()
     kept = {r['key']: r for r in json.loads((work_dir / 'results.json').read_text())['rows']}
     for key in results:
         assert sorted(p.stat().st_mtime_ns for p in (work_dir / key).glob('*.pth')) == \
