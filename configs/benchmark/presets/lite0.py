@@ -35,7 +35,7 @@ _ice = 'configs/ice_lite0_synthetic.py'
 rows = dict(
     untrained=dict(name='ImageNet EfficientNet-Lite0, no re-ID training (direct)', kind='test',
                    config=_supervised),
-    supervised=dict(name='supervised (identity + triplet, upper bound)', kind='train',
+    supervised=dict(name='supervised (identity loss, upper bound)', kind='train',
                     config=_supervised),
     mmcl=dict(name='MMCL + MPLP (unsupervised)', kind='train', config=_mmcl),
     ice=dict(name='ICE camera-aware (unsupervised)', kind='train', config=_ice),
