@@ -12,7 +12,7 @@
 # mean BN subtracts; with training statistics in the backbone, 4 groups measured 35.4 against
 # 48.3 mAP after 12 epochs (model.backbone.norm_eval=False model.bn_groups=4 restores the
 # authors'). These figures are the demo's 'small' set; on the benchmark's 'small_wide' target
-# ICE measured 53.4 (direct 8.6, supervised 60.2) and the authors' BN 24.6. The schedule is
+# ICE measured 53.4 (direct 8.6, supervised 89.5) and the authors' BN 24.6. The schedule is
 # shortened for a 2-core CPU:
 #
 # * an epoch is 60 iterations, one pass over the 'small' set's ~1,800 training images, as the

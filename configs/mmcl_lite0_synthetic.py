@@ -13,7 +13,7 @@
 # BatchNorm: the backbone keeps ImageNet's running statistics (model.backbone.norm_eval=True),
 # as configs/ice_lite0_synthetic.py does: re-estimated on this domain alone they take the
 # direct 13.5 mAP to 7.4; kept, MMCL measured 40.5 mAP after 12 epochs against 29.7 with them
-# trained on the demo's 'small' set, and 33.9 (direct 8.6, supervised 60.2) on the benchmark's
+# trained on the demo's 'small' set, and 33.9 (direct 8.6, supervised 89.5) on the benchmark's
 # 'small_wide' target (BENCHMARKS.md).
 _base_ = [
     './_base_/models/mmcl_r50.py',
