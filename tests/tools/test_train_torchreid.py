@@ -8,8 +8,8 @@ from torchreid.reid.models import build_model
 
 from mmcl_ice_plugin.models.backbones import set_last_stride
 
-from .helpers import load_tool, write_config
-from .tiny_configs import SUPERVISED
+from .helpers import load_tool
+from .tiny_configs import supervised_config
 
 
 def test_bn_neck_head_matches_the_plugin_head():
@@ -46,8 +46,7 @@ def test_bn_neck_head_rejects_models_with_an_fc_layer():
 
 def test_plugin_train_loader_yields_the_plugin_epoch(tiny_market, tmp_path):
     tool = load_tool('train_torchreid')
-    config = write_config(str(tmp_path / 'sup.py'), 'configs/supervised_r18_synthetic.py',
-                          SUPERVISED.format(root=tiny_market, epochs=1))
+    config = supervised_config(tmp_path, tiny_market, epochs=1)
     loader = tool.PluginTrainLoader(config, seed=0)
     epoch0 = [(batch['index'].tolist(), batch['img']) for batch in loader]
     assert len(epoch0) == len(loader) == len(loader.sampler) // 16

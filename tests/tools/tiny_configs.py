@@ -2,7 +2,7 @@
 from .helpers import write_config
 
 DATA = """
-height, width = 64, 32
+height, width = {height}, {width}
 norm = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
 test_pipeline = [dict(type='Resize', size=(height, width), interpolation='bicubic'),
                  dict(type='ToTensor'), dict(type='Normalize', **norm)]
@@ -52,17 +52,18 @@ model = dict(camera_aware={camera_aware})
 
 def supervised_config(tmp_path, root, epochs=6, extra=''):
     return write_config(str(tmp_path / 'tiny_supervised.py'), 'configs/supervised_r18_synthetic.py',
-                        SUPERVISED.format(root=root, epochs=epochs) + extra)
+                        SUPERVISED.format(root=root, epochs=epochs, height=64, width=32) + extra)
 
 
 def mmcl_config(tmp_path, root, epochs=4, start_epoch=2, extra=''):
     return write_config(str(tmp_path / 'tiny_mmcl.py'), 'configs/mmcl_r18_synthetic.py',
-                        MMCL.format(root=root, epochs=epochs, start_epoch=start_epoch) + extra)
+                        MMCL.format(root=root, epochs=epochs, start_epoch=start_epoch,
+                                    height=64, width=32) + extra)
 
 
 def ice_config(tmp_path, root, epochs=3, iters=8, camera_aware=True, k1=10, eps=0.6, extra='',
                base='configs/ice_r18_synthetic.py', size=(64, 32)):
-    body = ICE.replace('height, width = 64, 32', 'height, width = {}, {}'.format(*size))
     return write_config(str(tmp_path / 'tiny_ice.py'), base,
-                        body.format(root=root, epochs=epochs, iters=iters, k1=k1, eps=eps,
-                                    camera_aware=camera_aware) + extra)
+                        ICE.format(root=root, epochs=epochs, iters=iters, k1=k1, eps=eps,
+                                   camera_aware=camera_aware, height=size[0], width=size[1])
+                        + extra)

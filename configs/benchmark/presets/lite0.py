@@ -6,7 +6,8 @@
 # 'small_wide': the demo's 100 training identities, but 250 test identities (about 1,100
 # queries, 4,400 gallery images) instead of 100, because a small gallery flatters ImageNet
 # features used directly: on 'small' they scored 0.19 x supervised, on 'small_wide' about 0.14
-# (the supervised recipe until 2026-12-03; 0.10 against today's; Market-1501: 0.03). --reuse goes on where an interrupted run stopped.
+# (the supervised recipe until 2026-12-03; 0.10 against today's; Market-1501: 0.03). --reuse
+# goes on where an interrupted run stopped.
 #
 # data_dir/<folder> holds each domain; 'generate' draws it when absent
 # (mmcl_ice_plugin.datasets.synthetic.PRESETS). The target domain B is what every row is tested
