@@ -41,6 +41,11 @@ def test_lr_steps_and_the_mmcl_momentum_ramp_scale_with_the_budget():
     assert longer.param_scheduler[0]['milestones'] == [18]
     ice = merged('configs/ice_lite0_synthetic.py', 8)
     assert ice.train_cfg.max_epochs == 8 and ice.train_cfg.iters_per_epoch == 60
+    full = Config.fromfile(osp.join(REPO, 'configs/ice_lite0_synthetic.py'))
+    full_window = 1 / (1 - full.model.teacher_momentum)  # iterations the teacher averages
+    window = 1 / (1 - ice.model.teacher_momentum)
+    assert window == pytest.approx(full_window * 8 / 12, rel=1e-2)
+    assert ice.model.teacher_momentum < full.model.teacher_momentum < 1
 
 
 def test_the_configs_own_budget_changes_nothing():
