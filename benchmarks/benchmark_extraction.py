@@ -36,6 +36,7 @@ import json
 import os
 import os.path as osp
 import statistics
+import sys
 import tempfile
 import time
 from typing import Callable, List, Tuple
@@ -47,11 +48,13 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from torch.utils.data import DataLoader
 
-from mmcl_ice_plugin.datasets.synthetic import make_synthetic_reid, read_summary
-from mmcl_ice_plugin.engine.feature_extraction import extract_features
-from mmcl_ice_plugin.models.backbones.torchreid_backbone import set_last_stride
-from mmcl_ice_plugin.registry import MODELS
-from mmcl_ice_plugin.utils import describe_machine, machine_info
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
+
+from benchmarks.utils.machine import describe_machine, machine_info  # noqa: E402
+from mmcl_ice_plugin.datasets.synthetic import make_synthetic_reid, read_summary  # noqa: E402
+from mmcl_ice_plugin.engine.feature_extraction import extract_features  # noqa: E402
+from mmcl_ice_plugin.models.backbones.torchreid_backbone import set_last_stride  # noqa: E402
+from mmcl_ice_plugin.registry import MODELS  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -198,6 +201,7 @@ def main() -> None:
     cfg = Config.fromfile(args.config if osp.isabs(args.config)
                           else osp.join(REPO, args.config))
     cfg.model.backbone.name = args.backbone
+    cfg.model.backbone.pretrained = False  # timing only: no ImageNet download
     model = MODELS.build(cfg.model).to(device).eval()
     loader = build_loader(root, test_pipeline(cfg, args.height, args.width), args.batch_size,
                           args.num_workers)

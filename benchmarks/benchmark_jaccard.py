@@ -22,6 +22,7 @@ The table is printed and written to ``--out-dir`` (default ``work_dirs/benchmark
 import argparse
 import json
 import os
+import os.path as osp
 import resource
 import subprocess
 import sys
@@ -29,7 +30,9 @@ import time
 
 import numpy as np
 
-from mmcl_ice_plugin.utils import cpu_model, describe_machine, machine_info
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
+
+from benchmarks.utils.machine import cpu_model, describe_machine, machine_info  # noqa: E402
 
 
 def rss_mib() -> float:

@@ -1,11 +1,12 @@
 """Resident memory of MMCL and ICE training, epoch after epoch: it must not grow.
 
 Trains the demo configs (ResNet-18, 64x32) on a generated set (tiny preset) for ``--epochs``
-short epochs (MMCL: one pass over the set; ICE: ``--iters`` iterations) in this process, through mmengine's Runner exactly as
-``tools/train.py`` does, and prints the resident set size (RSS) of the process after every
-epoch (a checkpoint is saved every epoch, as in a real run). Epoch 1 allocates the optimiser state, the memories and the caches, so the verdict
-compares the last epoch with the second: growth above ``--tolerance-mib`` means a leak
-(features, logs or graphs kept from epoch to epoch).
+short epochs (MMCL: one pass over the set; ICE: ``--iters`` iterations) in this process,
+through mmengine's Runner exactly as ``tools/train.py`` does, and prints the resident set size
+(RSS) of the process after every epoch (a checkpoint is saved every epoch, as in a real run).
+Epoch 1 allocates the optimiser state, the memories and the caches, so the verdict compares the
+last epoch with the second: growth above ``--tolerance-mib`` means a leak (features, logs or
+graphs kept from epoch to epoch).
 
     python benchmarks/benchmark_memory_stability.py [--epochs 20] [--iters 10] \
         [--methods mmcl ice] [--data work_dirs/benchmarks/stability_data]
@@ -13,6 +14,7 @@ compares the last epoch with the second: growth above ``--tolerance-mib`` means 
 import argparse
 import os
 import os.path as osp
+import sys
 import tempfile
 from typing import Dict, List
 
@@ -20,8 +22,10 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from mmcl_ice_plugin.datasets import PRESETS, make_synthetic_reid
-from mmcl_ice_plugin.utils import describe_machine
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
+
+from benchmarks.utils.machine import describe_machine  # noqa: E402
+from mmcl_ice_plugin.datasets import PRESETS, make_synthetic_reid  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = {'mmcl': 'configs/mmcl_r18_synthetic.py', 'ice': 'configs/ice_r18_synthetic.py'}

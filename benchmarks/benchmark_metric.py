@@ -10,14 +10,18 @@ two results are compared.
 """
 import argparse
 import os
+import os.path as osp
+import sys
 import time
 import warnings
 
 import numpy as np
 import torch
 
-from mmcl_ice_plugin.evaluation import evaluate_rank
-from mmcl_ice_plugin.utils import cpu_model
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
+
+from benchmarks.utils.machine import cpu_model  # noqa: E402
+from mmcl_ice_plugin.evaluation import evaluate_rank  # noqa: E402
 
 
 def make_problem(num_query: int, num_gallery: int, num_ids: int, num_cams: int,

@@ -18,16 +18,20 @@ as the median over ``--iters`` batches after ``--warmup`` batches:
 """
 import argparse
 import os
+import os.path as osp
 import statistics
+import sys
 import time
 from typing import Callable, List, Tuple
 
 import torch
 import torch.nn.functional as F
 
-from mmcl_ice_plugin.models.losses import MMCLLoss
-from mmcl_ice_plugin.pseudo_labels import GramCache, mplp_labels
-from mmcl_ice_plugin.utils import cpu_model
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
+
+from benchmarks.utils.machine import cpu_model  # noqa: E402
+from mmcl_ice_plugin.models.losses import MMCLLoss  # noqa: E402
+from mmcl_ice_plugin.pseudo_labels import GramCache, mplp_labels  # noqa: E402
 
 
 def make_bank(num: int, dim: int, num_ids: int, seed: int) -> torch.Tensor:

@@ -29,7 +29,7 @@ The state is the steady state of a Market-1501-sized run (``--num-samples`` 12,9
 
 Methods run interleaved (one iteration of each in turn), after ``--warmup`` untimed iterations
 each, so load from other processes on a shared machine spreads over all of them; the median is
-reported. MMCL's overhead is ``MMCL / supervised - 1`` (the issue's target: at most 15 %); ICE
+reported. MMCL's overhead is ``MMCL / supervised - 1`` (the target: at most 15 %); ICE
 runs three backbone forward passes (one with backward), so only its ratio is reported. The
 optimiser step inside ``train_step`` is also timed on its own: the configs use different
 optimisers (MMCL SGD with Nesterov momentum, ICE and the baseline Adam), so the ratios are
@@ -45,6 +45,7 @@ import json
 import os
 import os.path as osp
 import statistics
+import sys
 import time
 from types import SimpleNamespace
 from typing import Callable, Dict, List
@@ -57,8 +58,10 @@ from mmengine.logging import MessageHub, MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
-from mmcl_ice_plugin.registry import HOOKS, MODELS
-from mmcl_ice_plugin.utils import describe_machine, machine_info
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
+
+from benchmarks.utils.machine import describe_machine, machine_info  # noqa: E402
+from mmcl_ice_plugin.registry import HOOKS, MODELS  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = {
@@ -113,6 +116,7 @@ class MethodBench:
         self.sync = sync
         cfg = Config.fromfile(osp.join(REPO, CONFIGS[name]))
         cfg.model.backbone.name = args.backbone
+        cfg.model.backbone.pretrained = False  # timing only: no ImageNet download
         if cfg.model.type == 'Supervised':
             cfg.model.num_classes = args.num_ids
         self.model = MODELS.build(cfg.model).to(device)

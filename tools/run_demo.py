@@ -10,19 +10,22 @@ The demo trains each method for ``--epochs`` epochs (default 8) instead of its c
 that it fits in about 20 minutes on a 2-core CPU; the LR steps and MMCL's memory-momentum ramp
 scale with the budget, and ICE's teacher momentum keeps its averaging window the same share
 of the schedule (0.978 over 12 epochs, 0.967 over 8). ``--epochs 12`` runs the configs
-exactly as ``tools/benchmark.py`` does.
+exactly as ``benchmarks/benchmark_methods.py`` does.
 
     python tools/run_demo.py [--work-dir work_dirs/demo] [--rows 0,1,...] [--epochs 8]
 """
 import argparse
 import os
 import os.path as osp
+import sys
 import time
 from typing import Dict
 
 from mmengine.config import Config
 
-from mmcl_ice_plugin.utils.experiments import evaluate, format_table, train
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
+
+from benchmarks.utils.experiments import evaluate, format_table, train  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = 'data/synthetic'

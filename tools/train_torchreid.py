@@ -1,10 +1,11 @@
 """Train and test with torchreid's own supervised engine (``ImageSoftmaxEngine``): the toolbox
-baseline that the plugin's supervised config is checked against (``tools/benchmark.py``).
+baseline that the plugin's supervised config is checked against
+(``benchmarks/benchmark_methods.py``).
 
-    python tools/train_torchreid.py configs/benchmark/torchreid_softmax_r18_medium.py
+    python tools/train_torchreid.py benchmarks/configs/torchreid_softmax_r18_medium.py
         [--work-dir D] [--cfg-options k=v ...]
 
-The config (see ``configs/benchmark/torchreid_softmax_r18_medium.py``) holds torchreid's own
+The config (see ``benchmarks/configs/torchreid_softmax_r18_medium.py``) holds torchreid's own
 arguments: ``data`` (``ImageDataManager``; ``source`` is a torchreid dataset name or
 ``'folder'`` for a folder in Market-1501 layout), ``model`` (``build_model`` name, ``pretrained``
 False / True / a local weight file, ``last_stride``; ``bn_neck``: the plugin's head, see

@@ -7,10 +7,19 @@ import tempfile
 def check_writable_dir(path: str, key: str = 'work_dir') -> str:
     """Create ``path`` if needed and write (then delete) a probe file in it.
 
-    Returns the absolute path. Raises the ``OSError`` subclass of the failure
-    (``PermissionError``, ``NotADirectoryError``, ``FileExistsError``, ...) with a message that
-    names the folder, the config key ``key`` and the fix, so that a run fails at once instead
-    of after its first epoch.
+    A run thus fails at once instead of after its first epoch.
+
+    Args:
+        path (str): The work dir.
+        key (str): The config key named in the error. Defaults to ``'work_dir'``.
+
+    Returns:
+        str: The absolute path.
+
+    Raises:
+        OSError: The subclass of the failure (``PermissionError``, ``NotADirectoryError``,
+            ``FileExistsError``, ...), with a message that names the folder, the config key
+            and the fix.
     """
     path = osp.abspath(osp.expanduser(path))
     try:

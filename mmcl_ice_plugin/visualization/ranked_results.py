@@ -26,11 +26,27 @@ def draw_ranked_results(distmat: np.ndarray, query_paths: Sequence[str],
                         q_camids: np.ndarray, g_camids: np.ndarray, out_dir: str,
                         topk: int = 10, query_indices: Sequence[int] = (),
                         size: tuple = (128, 64)) -> List[str]:
-    """Write one PNG per query: the query (grey border) then its ``topk`` gallery images in
-    rank order, green when the identity matches, red otherwise. Gallery images of the query's
-    own identity and camera are skipped, as the Market-1501 protocol does.
+    """Write one PNG per query: the query, then its ``topk`` gallery images in rank order.
 
-    Returns the written file paths.
+    The query has a grey border; a gallery image a green one when the identity matches, red
+    otherwise. Gallery images of the query's own identity and camera are skipped, as the
+    Market-1501 protocol does.
+
+    Args:
+        distmat (np.ndarray): ``(Q, G)`` distances.
+        query_paths (Sequence[str]): Image file of each query.
+        gallery_paths (Sequence[str]): Image file of each gallery item.
+        q_pids (np.ndarray): ``(Q,)`` query identities.
+        g_pids (np.ndarray): ``(G,)`` gallery identities.
+        q_camids (np.ndarray): ``(Q,)`` query cameras.
+        g_camids (np.ndarray): ``(G,)`` gallery cameras.
+        out_dir (str): Folder of the PNG files.
+        topk (int): Gallery images per query. Defaults to 10.
+        query_indices (Sequence[int]): The queries to draw. Defaults to ``()`` (none).
+        size (tuple): ``(height, width)`` of each tile's image. Defaults to (128, 64).
+
+    Returns:
+        list[str]: The written file paths.
     """
     os.makedirs(out_dir, exist_ok=True)
     written = []

@@ -1,4 +1,5 @@
 import filecmp
+import hashlib
 import json
 import os
 import os.path as osp
@@ -12,11 +13,17 @@ from PIL import Image
 from torchreid.reid.data.datasets.image.market1501 import Market1501
 
 from mmcl_ice_plugin.datasets import PRESETS, make_synthetic_reid
-from mmcl_ice_plugin.datasets import synthetic
 from mmcl_ice_plugin.datasets.synthetic import GENERATOR_VERSION, SUMMARY_FILE, read_summary
+from mmcl_ice_plugin.datasets.synthetic import render as render_module
+from mmcl_ice_plugin.datasets.synthetic.plan import plan_jobs
 
 NAME = re.compile(r'^(-1|\d{4})_c([1-6])s(\d)_(\d{6})_(\d{2})\.jpg$')
 SPLITS = ('bounding_box_train', 'query', 'bounding_box_test')
+# SHA-256 of the images of the 'tiny' preset with seed 0 and style seed 0 (tree_digest), drawn
+# by GENERATOR_VERSION 2 with the numpy and opencv-python of requirements/constraints.txt.
+# When the drawing changes on purpose, bump GENERATOR_VERSION and update both together.
+TINY_VERSION = 2
+TINY_DIGEST = '1a92a77adf50e4c7fd9402a69caaf0d9820c2cee9c5846eadc83fcdbe6365c1a'
 
 
 def listing(root):
@@ -33,6 +40,27 @@ def same_files(root_a, root_b):
         if mismatch or errors:
             return False
     return True
+
+
+def tree_digest(root):
+    """SHA-256 over every image of the three splits: relative path, size and bytes, in path
+    order (the summary, which holds the drawing time, is left out)."""
+    digest = hashlib.sha256()
+    for split in SPLITS:
+        for name in sorted(os.listdir(osp.join(root, split))):
+            with open(osp.join(root, split, name), 'rb') as f:
+                data = f.read()
+            digest.update(f'{split}/{name}\0{len(data)}\0'.encode())
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def test_the_tiny_preset_draws_the_recorded_bytes(tiny_market):
+    assert GENERATOR_VERSION == TINY_VERSION, 'record the new version\'s TINY_DIGEST too'
+    assert tree_digest(tiny_market) == TINY_DIGEST, (
+        'the generator draws other bytes than GENERATOR_VERSION did: a change of the drawing '
+        '(bump GENERATOR_VERSION and TINY_DIGEST) or of numpy / opencv-python (see '
+        'requirements/constraints.txt)')
 
 
 def test_exact_market_layout_and_names(tiny_market):
@@ -127,7 +155,7 @@ def test_a_set_drawn_by_another_generator_version_counts_as_absent(tmp_path, tin
 
 
 def test_visits_are_walks_of_consecutive_frames():
-    jobs = [j for j in synthetic._plan(40, 10, 6, 3.85, 0, 0, seed=0) if j.kind == 0]
+    jobs = [j for j in plan_jobs(40, 10, 6, 3.85, 0, 0, seed=0) if j.kind == 0]
     visits = {}
     for job in jobs:
         visits.setdefault((job.key, job.cam), []).append(job)
@@ -154,19 +182,19 @@ def drawn_people(monkeypatch):
     """Render images and record, for the main person of each, the scene behind it and the
     pixels its drawing painted (at the drawing size, before the camera's photometrics)."""
     records = []
-    draw = synthetic._draw_person
+    draw = render_module.draw_person
 
     def recording(img, *args):
         before = img.copy()
         draw(img, *args)
         records.append((before, (img != before).any(-1)))
 
-    monkeypatch.setattr(synthetic, '_draw_person', recording)
+    monkeypatch.setattr(render_module, 'draw_person', recording)
 
     def render(pid, cam, index, walk, step):
         records.clear()
-        synthetic.render_image(0, pid, cam, index, walk, step, seed=0, style_seed=0,
-                               camera_strength=1.0, height=128, width=64)
+        render_module.render_image(0, pid, cam, index, walk, step, seed=0, style_seed=0,
+                                   camera_strength=1.0, height=128, width=64)
         return records[-1]  # the main person is drawn last
     return render
 

@@ -1,4 +1,4 @@
-"""tools/dataset_stats.py: the REALISM.md statistics of a dataset, on the tiny generated set."""
+"""tools/dataset_stats.py: the statistics of a dataset, on the tiny generated set."""
 import json
 
 import numpy as np

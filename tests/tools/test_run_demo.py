@@ -6,7 +6,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config, DictAction
 
-from mmcl_ice_plugin.utils.experiments import cfg_options_args
+from benchmarks.utils.experiments import cfg_options_args
 
 from .helpers import REPO, load_tool
 

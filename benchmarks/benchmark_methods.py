@@ -3,21 +3,34 @@ the supervised upper bound (and, in some presets, torchreid's own supervised eng
 camera-agnostic and camera-aware; then domain adaptation A -> B (supervised on domain A, MMCL
 and ICE without labels on domain B starting from that model) against direct transfer.
 
-    python tools/benchmark.py [--preset lite0|medium|tiny|market|FILE.py] [--work-dir D]
-        [--rows key,key,...] [--data-dir D] [--pretrained FILE] [--reuse]
+    python benchmarks/benchmark_methods.py [--preset lite0|medium|tiny|market|FILE.py]
+        [--work-dir D] [--rows key,key,...] [--data-dir D] [--pretrained FILE] [--reuse]
         [--cfg-options k=v ...]
 
-Presets are config files in configs/benchmark/presets/: ``lite0`` (default; the realistic
-generator's 'small_wide' target and 'small'-sized domain A, ImageNet EfficientNet-Lite0 at
-128x64 with the configs/*_lite0_synthetic.py schedules, plus ICE with the authors' 4 BN groups
-and domain adaptation; rows of 1.3-44.8 min, 193 minutes in all on a slow 2-core Intel Xeon;
-89 minutes on a 2-core AMD EPYC with the 'small' target), ``medium`` (the
-generated 'medium' sets of the first generator, ResNet-18 from scratch at 64x32, 6 epochs,
-torchreid's engine too: 50.6 min), ``tiny`` (the tests, about a minute) and
-``market`` (the official schedules on Market-1501, DukeMTMC-reID as domain A; a GPU and
+Presets are config files in benchmarks/presets/: ``lite0`` (default; the generator's
+'small_wide' target and 'small'-sized domain A, ImageNet EfficientNet-Lite0 at 128x64 with the
+configs/*_lite0_synthetic.py schedules, plus ICE with the authors' 4 BN groups and domain
+adaptation), ``medium`` (the generated 'medium' sets, ResNet-18 from scratch at 64x32, 6
+epochs, torchreid's engine too), ``tiny`` (the whole pipeline on a few images, for the tests)
+and ``market`` (the official schedules on Market-1501, DukeMTMC-reID as domain A; a GPU and
 ImageNet weights, --pretrained). ``--cfg-options`` overrides preset keys, e.g.
 ``rows.mmcl.config=...``. Every row is a config that tools/train.py (tools/train_torchreid.py
 for torchreid's row) runs alone: results.md lists each row's command.
+
+A preset's keys: ``data_dir``, the folder of the data sets; ``domains``: ``target`` (domain B,
+that every row is tested on) and ``source`` (domain A), each a ``folder`` under ``data_dir``, a
+``source`` (a torchreid dataset name or ``'folder'``) and, for generated data, ``generate``: a
+``mmcl_ice_plugin.datasets.synthetic.PRESETS`` name under ``preset`` and overrides, drawn when
+absent; ``pretrained``: None (the configs' own weights) or a local weight file for every row,
+set as the config key ``pretrained_key`` (default ``model.backbone.pretrained``;
+``model.pretrained`` for torchreid rows); ``plugin_options`` and ``torchreid_options``: the
+``--cfg-options`` of every tools/train.py and tools/test.py row, and of every
+tools/train_torchreid.py row; ``rows``, the table in order, each with a ``name``, a ``config``
+(its data are replaced by the domains'), a ``kind`` (``'test'``: tools/test.py on the untrained
+model or on the final checkpoint of row ``load_from``; ``'train'``: tools/train.py, validated
+during training, starting from the final checkpoint of row ``load_from`` if given;
+``'torchreid'``: tools/train_torchreid.py), ``train_domain`` (default ``'target'``) and
+``cfg_options`` (its own ``--cfg-options``).
 
 Writes to the work dir (default work_dirs/benchmark/<preset>): one folder and one log
 (logs/<row>.log) per row, results.md (the table, the machine, the commands), results.json
@@ -26,7 +39,7 @@ and recall per epoch) and map_curves.png, two panels: left the mAP per epoch of 
 row (from the runs' scalars.json and torchreid's results.json), right the pseudo-label
 precision (solid) and recall (dashed) per epoch of the unsupervised rows (ICE: its DBSCAN
 clusters; MMCL: the mean of the batch-level MPLP values the logger recorded; see
-``mmcl_ice_plugin.utils.experiments.read_label_history``). A row that fails is reported as
+``benchmarks.utils.experiments.read_label_history``). A row that fails is reported as
 failed, with its log, and the others go on; rows that start from a failed row fail too.
 Each finished row also leaves ``<row>/row_result.json``: with ``--reuse`` a rerun keeps the
 rows that finished with the same command (an interrupted benchmark goes on where it stopped).
@@ -45,18 +58,20 @@ from typing import Dict, List
 import torch
 from mmengine.config import Config, DictAction
 
-from mmcl_ice_plugin.datasets import load_torchreid_splits
-from mmcl_ice_plugin.datasets.synthetic import PRESETS, make_synthetic_reid, read_summary
-from mmcl_ice_plugin.utils import cpu_model
-from mmcl_ice_plugin.utils.experiments import (METRIC_KEYS, cfg_options_args,
-                                               checkpoint_progress, format_table,
-                                               last_checkpoint, read_label_history,
-                                               read_metrics, read_val_history, run_command,
-                                               test_command, train_command)
-from mmcl_ice_plugin.visualization import plot_metric_and_label_curves
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
+
+from benchmarks.utils.curves import plot_metric_and_label_curves  # noqa: E402
+from benchmarks.utils.experiments import (METRIC_KEYS, cfg_options_args,  # noqa: E402
+                                          checkpoint_progress, format_table, last_checkpoint,
+                                          read_label_history, read_metrics, read_val_history,
+                                          run_command, test_command, train_command)
+from benchmarks.utils.machine import cpu_model  # noqa: E402
+from mmcl_ice_plugin.datasets import load_torchreid_splits  # noqa: E402
+from mmcl_ice_plugin.datasets.synthetic import (PRESETS, make_synthetic_reid,  # noqa: E402
+                                                read_summary)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-PRESET_DIR = osp.join(ROOT, 'configs', 'benchmark', 'presets')
+PRESET_DIR = osp.join(ROOT, 'benchmarks', 'presets')
 KINDS = ('test', 'train', 'torchreid')
 ROW_RESULT = 'row_result.json'
 
@@ -68,7 +83,7 @@ class RowFailed(Exception):
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--preset', default='lite0',
-                        help='a preset name in configs/benchmark/ or a preset file')
+                        help='a preset name in benchmarks/presets/ or a preset file')
     parser.add_argument('--work-dir', help='default: work_dirs/benchmark/<preset>')
     parser.add_argument('--rows', help='comma-separated row keys to run (default: all)')
     parser.add_argument('--data-dir', help="the folder holding the preset's data sets "

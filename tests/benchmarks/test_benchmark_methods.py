@@ -1,22 +1,37 @@
-"""tools/benchmark.py end to end on the tiny preset, with one row broken on purpose; the
-presets; reading pseudo-label quality from scalars.json."""
+"""benchmarks/benchmark_methods.py end to end on the tiny preset, with one row broken on
+purpose; the presets; reading pseudo-label quality from scalars.json."""
 import argparse
 import json
+import os
 import os.path as osp
 import struct
+import subprocess
 import sys
 
 import pytest
 from matplotlib.figure import Figure
 from mmengine.config import Config
 
-from mmcl_ice_plugin.utils.experiments import format_table, read_label_history
-from mmcl_ice_plugin.visualization import (draw_label_curves, draw_metric_curves,
-                                           plot_metric_and_label_curves)
+from benchmarks import benchmark_methods as tool
+from benchmarks.utils.curves import (draw_label_curves, draw_metric_curves,
+                                     plot_metric_and_label_curves)
+from benchmarks.utils.experiments import format_table, read_label_history
 
-from .helpers import REPO, load_tool, run_tool
-
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+
+def run_benchmark(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``python benchmarks/benchmark_methods.py args`` from the repository root as a user
+    does, with the test process's thread share (tests/conftest.py)."""
+    cmd = [sys.executable, osp.join(REPO, 'benchmarks', 'benchmark_methods.py'), *args]
+    env = dict(os.environ, PYTHONPATH=REPO)
+    env.setdefault('OMP_NUM_THREADS', '2')
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{" ".join(cmd)} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
+    return proc
 
 
 def table_rows(markdown: str) -> dict:
@@ -37,11 +52,11 @@ def test_tiny_preset_reports_every_row_and_the_failed_one(tmp_path):
     broken = tmp_path / 'broken_config.py'
     broken.write_text("raise RuntimeError('broken on purpose')\n")
     work_dir = tmp_path / 'bench'
-    proc = run_tool('benchmark.py', '--preset', 'tiny', '--work-dir', str(work_dir),
-                    '--data-dir', str(tmp_path / 'data'),
-                    '--cfg-options', f'rows.ice_agnostic.config={broken}', check=False)
+    proc = run_benchmark('--preset', 'tiny', '--work-dir', str(work_dir),
+                         '--data-dir', str(tmp_path / 'data'),
+                         '--cfg-options', f'rows.ice_agnostic.config={broken}', check=False)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
-    preset = Config.fromfile(osp.join(REPO, 'configs', 'benchmark', 'presets', 'tiny.py'))
+    preset = Config.fromfile(osp.join(REPO, 'benchmarks', 'presets', 'tiny.py'))
     markdown = (work_dir / 'results.md').read_text()
     assert markdown.strip() in proc.stdout  # printed as written
     rows = table_rows(markdown)
@@ -83,9 +98,9 @@ def test_tiny_preset_reports_every_row_and_the_failed_one(tmp_path):
     # the failed row runs (and fails) again.
     checkpoints = {key: sorted(p.stat().st_mtime_ns for p in (work_dir / key).glob('*.pth'))
                    for key in results}
-    again = run_tool('benchmark.py', '--preset', 'tiny', '--work-dir', str(work_dir),
-                     '--data-dir', str(tmp_path / 'data'), '--reuse',
-                     '--cfg-options', f'rows.ice_agnostic.config={broken}', check=False)
+    again = run_benchmark('--preset', 'tiny', '--work-dir', str(work_dir),
+                          '--data-dir', str(tmp_path / 'data'), '--reuse',
+                          '--cfg-options', f'rows.ice_agnostic.config={broken}', check=False)
     assert again.returncode == 1
     assert again.stdout.count('kept from the earlier run') == len(results) - 1, again.stdout
     # The total counts the kept rows' own times, not just this short invocation.
@@ -100,10 +115,10 @@ def test_tiny_preset_reports_every_row_and_the_failed_one(tmp_path):
     # starts from it.
     transfer = tmp_path / 'transfer_copy.py'
     transfer.write_text(f"_base_ = ['{osp.join(REPO, preset.rows.transfer.config)}']\n")
-    changed = run_tool('benchmark.py', '--preset', 'tiny', '--work-dir', str(work_dir),
-                       '--data-dir', str(tmp_path / 'data'), '--reuse', '--rows',
-                       'transfer,mmcl_da,untrained', '--cfg-options',
-                       f'rows.transfer.config={transfer}')
+    changed = run_benchmark('--preset', 'tiny', '--work-dir', str(work_dir),
+                            '--data-dir', str(tmp_path / 'data'), '--reuse', '--rows',
+                            'transfer,mmcl_da,untrained', '--cfg-options',
+                            f'rows.transfer.config={transfer}')
     assert changed.stdout.count('kept from the earlier run') == 1, changed.stdout
     assert "Row 'untrained': kept" in changed.stdout
 
@@ -161,7 +176,6 @@ def test_format_table_marks_failed_rows():
 
 @pytest.mark.parametrize('name', ['tiny', 'medium', 'market', 'lite0'])
 def test_every_preset_and_row_config_loads(name):
-    tool = load_tool('benchmark')
     args = argparse.Namespace(preset=name, cfg_options=None, data_dir=None, pretrained=None)
     preset = tool.load_preset(args)
     assert set(preset.domains) >= {'target'}
@@ -176,8 +190,7 @@ def test_every_preset_and_row_config_loads(name):
 
 
 def test_lite0_is_the_default_preset_and_keeps_the_configs_imagenet_weights(monkeypatch):
-    tool = load_tool('benchmark')
-    monkeypatch.setattr(sys, 'argv', ['benchmark.py'])
+    monkeypatch.setattr(sys, 'argv', ['benchmark_methods.py'])
     args = tool.parse_args()
     assert args.preset == 'lite0'
     preset = tool.load_preset(args)

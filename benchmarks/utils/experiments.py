@@ -1,9 +1,9 @@
 """Run the command-line tools as subprocesses and collect what they measured.
 
-Shared by ``tools/run_demo.py`` and ``tools/benchmark.py``: each training or evaluation runs as
-``python tools/train.py`` / ``tools/test.py`` in its own process, exactly the command a user
-would type (so a row of a table can be re-run by hand), and the results are read back from the
-files the tools write: ``metrics.json`` (``tools/test.py --out``), the work dir's
+Shared by ``tools/run_demo.py`` and ``benchmarks/benchmark_methods.py``: each training or
+evaluation runs as ``python tools/train.py`` / ``tools/test.py`` in its own process, exactly the
+command a user would type (so a row of a table can be re-run by hand), and the results are read
+back from the files the tools write: ``metrics.json`` (``tools/test.py --out``), the work dir's
 ``vis_data/scalars.json`` (validation during training) and the checkpoints.
 """
 import glob

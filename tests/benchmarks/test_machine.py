@@ -1,8 +1,9 @@
+"""benchmarks/utils/machine.py: what the benchmarks report their figures were measured on."""
 import json
 
 import torch
 
-from mmcl_ice_plugin.utils import cpu_model, describe_machine, gpu_model, machine_info
+from benchmarks.utils.machine import cpu_model, describe_machine, gpu_model, machine_info
 
 
 def test_machine_info_is_json_ready_and_described():
