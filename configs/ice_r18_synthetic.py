@@ -25,7 +25,7 @@ strong = [
 ]
 batch_size = 32
 iters_per_epoch = 40
-model = dict(backbone=dict(name='resnet18'))
+model = dict(backbone=dict(name='resnet18', pretrained=False))
 train_dataloader = dict(
     batch_size=batch_size,
     drop_last=True,

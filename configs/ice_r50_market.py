@@ -1,7 +1,7 @@
 # ICE camera-aware on Market-1501 with the authors' defaults (40 epochs x 400 iterations,
 # batch 32 = 8 pseudo identities x 4 instances, final model reported).
 # The authors trained with ImageNet weights on 4 GPUs (DataParallel: BN saw 8 images per GPU);
-# set model.backbone.pretrained to a local weight file (or True when online).
+# they are downloaded (offline: set model.backbone.pretrained to a local weight file).
 _base_ = [
     './_base_/models/ice_r50.py',
     './_base_/datasets/market1501.py',

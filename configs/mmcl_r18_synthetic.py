@@ -20,7 +20,7 @@ mmcl_pipeline = [
          strict_fit=False, mean=norm['mean']),
 ]
 max_epochs = 16
-model = dict(backbone=dict(name='resnet18'), start_epoch=6,
+model = dict(backbone=dict(name='resnet18', pretrained=False), start_epoch=6,
              memory=dict(base_momentum=0.5, max_epochs=max_epochs))
 train_dataloader = dict(
     batch_size=64,

@@ -1,6 +1,6 @@
 # MMCL + MPLP on Market-1501 with the authors' defaults (60 epochs, final model reported).
-# ImageNet weights: set model.backbone.pretrained to a local file (or True when online); the
-# paper's numbers start from ImageNet weights.
+# From ImageNet weights, as the paper's numbers: downloaded (offline: set
+# model.backbone.pretrained to a local file).
 _base_ = [
     './_base_/models/mmcl_r50.py',
     './_base_/datasets/market1501.py',

@@ -7,7 +7,7 @@ _base_ = [
     './_base_/schedules/supervised_60e.py',
     './_base_/default_runtime.py',
 ]
-model = dict(num_classes=100, backbone=dict(name='resnet18'))
+model = dict(num_classes=100, backbone=dict(name='resnet18', pretrained=False))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=3,
          convert_to_iter_based=True),

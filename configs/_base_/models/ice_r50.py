@@ -4,14 +4,14 @@
 model = dict(
     type='ICE',
     camera_aware=True,
-    backbone=dict(type='TorchreidBackbone', name='resnet50', pretrained=False, last_stride=1),
+    # ImageNet weights, as in the paper (downloaded; offline: pretrained=/path/to/file.pth)
+    backbone=dict(type='TorchreidBackbone', name='resnet50', pretrained=True, last_stride=1),
     neck=dict(pooling='avg', bias_trainable=False),
     teacher_momentum=0.999,
     shuffle_bn=True,
     test_feature='post_bn',
-    # The authors trained on 4 GPUs with nn.DataParallel: every BatchNorm (the teacher's
-    # shuffle-BN forwards too) normalised 8 of the 32 images. 4 groups give that on any number
-    # of devices (per process); runs on fewer GPUs are reported to lose up to ~20 mAP.
+    # the authors' 4 GPUs under DataParallel: every BatchNorm (shuffle-BN too) saw 8 of the 32
+    # images; 4 groups give that on any number of devices (docs/ice.md)
     bn_groups=4,
     losses=dict(
         centroid=dict(type='CentroidLoss', temperature=0.5, label_smooth=0.1),

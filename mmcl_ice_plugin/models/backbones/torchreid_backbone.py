@@ -1,8 +1,13 @@
 """``TorchreidBackbone``: any torchreid model name as a feature-map (or feature-vector) extractor."""
+import contextlib
+import inspect
 import os.path as osp
-from typing import Optional, Union
+import warnings
+from typing import Iterator, List, Optional, Tuple, Union
+from urllib.parse import urlparse
 
 import torch
+import torch.utils.model_zoo as model_zoo
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from torch import nn
@@ -44,6 +49,79 @@ def load_local_weights(model: nn.Module, path: str) -> int:
     return len(matched)
 
 
+@contextlib.contextmanager
+def recorded_downloads() -> Iterator[List[Tuple[str, str]]]:
+    """Record ``(url, cache file)`` of each weight download torchreid starts inside the block
+    (the downloads still run): ``torch.utils.model_zoo.load_url`` (ResNet, ResNet-IBN,
+    DenseNet, ...; cached in ``torch.hub.get_dir()/checkpoints``) and ``gdown.download``
+    (OSNet; cached as ``$TORCH_HOME/checkpoints/<name>_imagenet.pth``)."""
+    tried: List[Tuple[str, str]] = []
+    load_url = model_zoo.load_url
+
+    def recording_load_url(url, *args, **kwargs):
+        model_dir = kwargs.get('model_dir') or (args[0] if args else None) \
+            or osp.join(torch.hub.get_dir(), 'checkpoints')
+        file_name = kwargs.get('file_name') or osp.basename(urlparse(url).path)
+        tried.append((url, osp.join(model_dir, file_name)))
+        return load_url(url, *args, **kwargs)
+
+    try:
+        import gdown
+    except ImportError:
+        gdown = None
+    gdown_download = getattr(gdown, 'download', None)
+
+    def recording_gdown(url=None, output=None, *args, **kwargs):
+        tried.append((str(url), output if isinstance(output, str) else ''))
+        return gdown_download(url, output, *args, **kwargs)
+
+    model_zoo.load_url = recording_load_url
+    if gdown_download is not None:
+        gdown.download = recording_gdown
+    try:
+        yield tried
+    finally:
+        model_zoo.load_url = load_url
+        if gdown_download is not None:
+            gdown.download = gdown_download
+
+
+def _torchvision_file(url: str) -> Optional[str]:
+    """torchvision's current ImageNet file of the ResNet / ResNeXt that a download.pytorch.org
+    URL holds (``.../resnet50-19c8e357.pth`` -> ``resnet50-0676ba61.pth``: the same keys, so
+    load_local_weights takes it); None for other architectures or the same file name."""
+    own = osp.basename(urlparse(url).path)
+    if urlparse(url).netloc != 'download.pytorch.org' or not own.startswith(('resnet', 'resnext')):
+        return None
+    try:
+        from torchvision.models import get_model_weights
+        other = osp.basename(urlparse(get_model_weights(own.split('-')[0]).IMAGENET1K_V1.url).path)
+    except Exception:  # not a torchvision architecture, or another torchvision
+        return None
+    return other if other != own else None
+
+
+def pretrained_error(name: str, tried: List[Tuple[str, str]], err: BaseException) -> str:
+    """The message for torchreid's ImageNet weights of ``name`` failing to download or load:
+    the config key, what was fetched and where it is cached, and how to give a local file."""
+    if tried:
+        url, cached = tried[-1]
+        what = f'fetching {url}' + (f' (cached as {cached})' if cached else '')
+        file_name = osp.basename(cached) if cached else 'weights.pth'
+    else:
+        what, cached, file_name = 'loading them', '', 'weights.pth'
+    fix = (f'Offline? Copy that file to {cached} (torchreid then skips the download), or pass '
+           if cached else 'Pass ')
+    alternative = _torchvision_file(tried[-1][0]) if tried else None
+    alternative = (f" (torchvision's {alternative} works too: tensors are matched by name and "
+                   'shape)') if alternative else ''
+    return (f"Could not get torchreid's ImageNet weights of {name!r} (config key "
+            f'model.backbone.pretrained=True): {what} failed: {type(err).__name__}: {err}. '
+            f'{fix}a local weight file: --cfg-options '
+            f'model.backbone.pretrained=/path/to/{file_name}{alternative}; or '
+            'model.backbone.pretrained=False to start from random weights.')
+
+
 def set_last_stride(model: nn.Module, stride: int) -> bool:
     """Set the stride of the last stage (``layer4``) of a ResNet-family model; returns False
     for models without a ``layer4`` (e.g. OSNet), which are left unchanged."""
@@ -67,8 +145,9 @@ class TorchreidBackbone(BaseModule):
 
     Args:
         name: torchreid model name (``torchreid.reid.models.show_avai_models()``).
-        pretrained: False; True (torchreid's ImageNet weights, downloaded: needs a network);
-            or the path of a local weight file (tensors matched by name and shape).
+        pretrained: False; True (torchreid's ImageNet weights, downloaded once into torch's
+            cache: needs a network, else a build-time error naming the file to fetch); or the
+            path of a local weight file (tensors matched by name and shape).
         last_stride: stride of the last stage of ResNet-family models (1 gives the 16x8 map
             for 256x128 inputs used by MMCL and ICE; torchreid's default is 2).
         norm_eval: False (the authors' MMCL and ICE train every BatchNorm); True keeps the
@@ -104,18 +183,37 @@ class TorchreidBackbone(BaseModule):
     def _build(name: str, pretrained: Union[bool, str]) -> nn.Module:
         factory = TORCHREID_MODELS[name]
         if pretrained is True:
-            try:
-                return factory(num_classes=1, loss='softmax', pretrained=True, use_gpu=False)
-            except Exception as err:  # torchreid downloads through urllib / gdown
-                raise RuntimeError(
-                    f'Could not download the ImageNet weights of {name!r} ({err}). Offline? Set '
-                    'model.backbone.pretrained to the path of a local weight file '
-                    '(e.g. torchvision resnet50-0676ba61.pth) or to False.') from err
+            return TorchreidBackbone._build_imagenet(name, factory)
         model = factory(num_classes=1, loss='softmax', pretrained=False, use_gpu=False)
         if isinstance(pretrained, str):
             copied = load_local_weights(model, pretrained)
             MMLogger.get_current_instance().info(
                 f'{name}: {copied} tensors loaded from {pretrained}')
+        return model
+
+    @staticmethod
+    def _build_imagenet(name: str, factory) -> nn.Module:
+        """torchreid's model with its ImageNet weights, or an error that says what to do:
+        torchreid downloads them (a network) and, for some models, only warns or ignores the
+        argument, which would train from random weights without a word."""
+        no_download = ("torchreid has no ImageNet download for {!r} (config key "
+                       'model.backbone.pretrained=True){}. Pass a local weight file: '
+                       '--cfg-options model.backbone.pretrained=/path/to/weights.pth; or '
+                       'model.backbone.pretrained=False.')
+        if 'pretrained' not in inspect.signature(factory).parameters:  # hacnn, mudeep
+            raise ValueError(no_download.format(name, ''))
+        with recorded_downloads() as tried, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            try:
+                model = factory(num_classes=1, loss='softmax', pretrained=True, use_gpu=False)
+            except Exception as err:  # urllib / gdown / requests / torch.load errors
+                raise RuntimeError(pretrained_error(name, tried, err)) from err
+        for warning in caught:
+            text = str(warning.message)
+            if 'manually downloaded' in text:  # mobilenetv2, shufflenet, mlfn
+                raise ValueError(no_download.format(name, f' (torchreid: "{text}")'))
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
         return model
 
     @torch.no_grad()
