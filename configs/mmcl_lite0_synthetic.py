@@ -1,20 +1,5 @@
-# MMCL + MPLP on the generated set from ImageNet weights: EfficientNet-Lite0 (timm, last
-# stride 1) at 128x64; the authors' memory bank (momentum 0.5 * epoch / max_epochs), MPLP
-# (t 0.6), loss (delta 5), batch 128 shuffled, SGD Nesterov lr 0.1 neck / 0.01 backbone and
-# augmentation, on a schedule shortened for a 2-core CPU: 12 epochs (one pass over the ~1,800
-# training images each) with MPLP from epoch 2 and the x0.1 step at epoch 9 (the authors: 60,
-# 6 and 40).
-#
-# Hard negatives: the authors' r = 0.01 takes 129 of Market-1501's 12,936 images, about 7.5
-# identities' worth (17 images each). On 1,831 images r = 0.01 takes 18, one identity's worth,
-# so most of a sample's own unlabelled images are among its hard negatives; r = 0.075 keeps
-# Market's 7.5 identities' worth (137 of 1,831 at 18 images per identity).
-#
-# BatchNorm: the backbone keeps ImageNet's running statistics (model.backbone.norm_eval=True),
-# as configs/ice_lite0_synthetic.py does: re-estimated on this domain alone they take the
-# direct 13.5 mAP to 7.4; kept, MMCL measured 40.5 mAP after 12 epochs against 29.7 with them
-# trained on the demo's 'small' set, and 33.9 (direct 8.6, supervised 89.5) on the benchmark's
-# 'small_wide' target (BENCHMARKS.md).
+# MMCL + MPLP on the generated set from ImageNet weights (EfficientNet-Lite0, 128x64); see
+# BENCHMARKS.md, "Why the generated-domain configs differ from the authors'", for each change.
 _base_ = [
     './_base_/models/mmcl_r50.py',
     './_base_/datasets/synthetic_128x64.py',
@@ -34,12 +19,15 @@ mmcl_pipeline = [
     dict(type='RandomErasing', probability=0.5, sl=0.02, sh=0.2, r1=0.3, r2=3.0,
          strict_fit=False, mean=norm['mean']),
 ]
+# 12 epochs of one pass each, MPLP from epoch 2, x0.1 at epoch 9 (the authors: 60, 6 and 40)
 max_epochs = 12
 model = dict(
+    # ImageNet's BN statistics kept, as in configs/ice_lite0_synthetic.py
     backbone=dict(_delete_=True, type='TIMMBackbone', model_name='tf_efficientnet_lite0',
                   pretrained=True, last_stride=1, norm_eval=True),
     start_epoch=2,
     memory=dict(base_momentum=0.5, max_epochs=max_epochs),
+    # r keeps the authors' 7.5 identities' worth of hard negatives on this smaller set
     loss=dict(r=0.075))
 train_dataloader = dict(
     batch_size=128,

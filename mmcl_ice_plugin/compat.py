@@ -20,6 +20,7 @@ from typing import Any, Optional, Sequence
 
 import torch
 import torch.distributed as torch_dist
+from mmengine.config import Config
 from mmengine.model import MMDistributedDataParallel
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -53,6 +54,12 @@ class CPUCompatibleDDP(MMDistributedDataParallel):
 
     mmengine passes ``device_ids=[LOCAL_RANK]`` unconditionally; DDP rejects ``device_ids`` for
     CPU modules, so they are dropped when the module's parameters live on the CPU.
+
+    Args:
+        module (torch.nn.Module): The model to wrap.
+        device_ids (Sequence[int], optional): As ``DistributedDataParallel``; ignored for a
+            CPU model. Defaults to None.
+        **kwargs: The other ``MMDistributedDataParallel`` arguments.
     """
 
     def __init__(self, module: torch.nn.Module, device_ids: Optional[Sequence[int]] = None,
@@ -63,9 +70,15 @@ class CPUCompatibleDDP(MMDistributedDataParallel):
         super().__init__(module=module, device_ids=device_ids, **kwargs)
 
 
-def use_plugin_ddp(cfg, launcher: str) -> None:
-    """With a launcher, wrap the model in ``CPUCompatibleDDP`` (unless the config names a
-    wrapper): gloo on CPU, DDP on GPU, BatchNorm buffers not broadcast."""
+def use_plugin_ddp(cfg: Config, launcher: str) -> None:
+    """With a launcher, wrap the model in ``CPUCompatibleDDP`` unless the config names a wrapper.
+
+    The wrapper runs gloo on CPU and DDP on GPU, and does not broadcast BatchNorm buffers.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+    """
     if launcher != 'none':
         cfg.setdefault('model_wrapper_cfg', dict(
             type='mmcl_ice_plugin.CPUCompatibleDDP', broadcast_buffers=False,
@@ -77,7 +90,12 @@ def init_cpu_distributed(launcher: str) -> bool:
 
     Does nothing (returns False) when no launcher is used, when CUDA is available (mmengine's
     own ``init_dist`` handles that case) or when a process group already exists.
-    Returns True when it started the group.
+
+    Args:
+        launcher (str): The ``--launcher`` of the tool; only ``'pytorch'`` is supported on CPU.
+
+    Returns:
+        bool: True when it started the group.
     """
     if launcher == 'none' or torch.cuda.is_available() or torch_dist.is_initialized():
         return False

@@ -1,4 +1,4 @@
-"""Print what decides whether unsupervised re-ID can work on a dataset (``shared/REALISM.md``).
+"""Print what decides whether unsupervised re-ID can work on a dataset.
 
     python tools/dataset_stats.py data/synthetic [--source folder] [--height 128 --width 64]
         [--model-name tf_efficientnet_lite0] [--json stats.json]
@@ -13,9 +13,9 @@ For any dataset the plugin reads (a Market-1501-layout folder, or a torchreid na
   Jaccard distance + DBSCAN with ICE's defaults): clusters, outliers, pairwise precision and
   recall, and the share of clusters that span more than one camera.
 
-On Market-1501 (ImageNet ResNet-50): 751 ids, 12,936 train images, about 17 per identity and
-4.5 cameras per identity; direct 2.2 mAP / 6.7 rank-1. A realistic generated domain keeps
-direct far below supervised while its epoch-0 clusters are far purer than chance.
+A realistic generated domain keeps direct transfer far below supervised while its epoch-0
+clusters are far purer than chance; docs/synthetic_data.md compares the generated sets with
+Market-1501.
 """
 import argparse
 import json
@@ -95,14 +95,16 @@ def main() -> None:
     parser.add_argument('--source', default='folder', help="'folder' or a torchreid name")
     parser.add_argument('--model-name', default='tf_efficientnet_lite0',
                         help='timm model with ImageNet weights available offline')
-    parser.add_argument('--last-stride', type=int, default=1)
-    parser.add_argument('--height', type=int, default=128)
-    parser.add_argument('--width', type=int, default=64)
+    parser.add_argument('--last-stride', type=int, default=1,
+                        help='1 removes the stride of the last stage (default), 2 keeps it')
+    parser.add_argument('--height', type=int, default=128, help='input height')
+    parser.add_argument('--width', type=int, default=64, help='input width')
     parser.add_argument('--k1', type=int, default=20,
                         help="Jaccard k1 of the epoch-0 clustering (default: "
                         "configs/ice_lite0_synthetic.py's 20; the authors' 30)")
-    parser.add_argument('--eps', type=float, default=0.55)
-    parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--eps', type=float, default=0.55,
+                        help='DBSCAN radius of the epoch-0 clustering (ICE: 0.55)')
+    parser.add_argument('--workers', type=int, default=2, help='dataloader workers')
     parser.add_argument('--json', help='also write the figures to this file')
     args = parser.parse_args()
 

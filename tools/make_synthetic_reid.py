@@ -19,7 +19,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('root', help='output folder (receives bounding_box_train/, query/, '
                         'bounding_box_test/)')
-    parser.add_argument('--preset', choices=sorted(PRESETS), default='small')
+    parser.add_argument('--preset', choices=sorted(PRESETS), default='small',
+                        help='dataset size and resolution (default: small)')
     parser.add_argument('--seed', type=int, default=0, help='identities, poses, file names')
     parser.add_argument('--style-seed', type=int, default=0,
                         help='the domain: camera styles, scenes and clothing palette')

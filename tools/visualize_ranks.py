@@ -20,14 +20,16 @@ from mmcl_ice_plugin.visualization import draw_ranked_results
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
+    parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', nargs='?', help='checkpoint (omit with --untrained)')
-    parser.add_argument('--untrained', action='store_true')
-    parser.add_argument('--out-dir', default='work_dirs/ranks')
-    parser.add_argument('--num-queries', type=int, default=10)
-    parser.add_argument('--topk', type=int, default=10)
+    parser.add_argument('--untrained', action='store_true',
+                        help='draw the results of the model as built, without a checkpoint')
+    parser.add_argument('--out-dir', default='work_dirs/ranks', help='where the PNGs go')
+    parser.add_argument('--num-queries', type=int, default=10, help='queries drawn at random')
+    parser.add_argument('--topk', type=int, default=10, help='gallery images per query')
     parser.add_argument('--seed', type=int, default=0, help='which queries are drawn')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings')
     args = parser.parse_args()
     if (args.checkpoint is None) == (not args.untrained):
         parser.error('give a checkpoint, or --untrained (not both)')

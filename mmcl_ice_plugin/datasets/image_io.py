@@ -13,6 +13,12 @@ class UnreadableImageError(OSError):
 def read_image(path: str) -> Image.Image:
     """Read ``path`` as an RGB PIL image (grayscale, palette and RGBA images are converted).
 
+    Args:
+        path (str): The image file.
+
+    Returns:
+        PIL.Image.Image: The RGB image.
+
     Raises:
         UnreadableImageError: the file is missing, empty, truncated or not an image; the message
             names the file and the fix.

@@ -79,14 +79,19 @@ def _missing(source: str, root: str, detail: str) -> FileNotFoundError:
 
 
 def check_market_folder(folder: str) -> None:
-    """Check the image names of one split folder in Market-1501 layout, as torchreid's parser
-    reads them: ``*.jpg`` files named ``<pid>_c<cam>...``, cameras 1..6, person ids 0..1501
-    (-1: junk, skipped).
+    """Check the image names of one split folder in Market-1501 layout.
+
+    As torchreid's parser reads them: ``*.jpg`` files named ``<pid>_c<cam>...``, cameras
+    1..6, person ids 0..1501 (-1: junk, skipped).
 
     Other files are skipped, as torchreid does, with a warning naming them; hidden files and
     ``Thumbs.db`` / ``desktop.ini`` (Market-1501 ships a ``Thumbs.db`` in each folder) without
     one. Raises ``ValueError`` naming the first offending file (torchreid would fail with an
     empty ``AssertionError`` or an ``AttributeError``) and the fix.
+
+    Args:
+        folder (str): The split folder (``bounding_box_train``, ``query`` or
+            ``bounding_box_test``).
     """
     names = sorted(n for n in os.listdir(folder) if not n.startswith('.'))
     images = [n for n in names if n.endswith('.jpg')]
@@ -122,12 +127,20 @@ def check_market_folder(folder: str) -> None:
 
 
 def load_torchreid_splits(source: str, data_root: str) -> Tuple[list, list, list]:
-    """Parse a dataset with torchreid's own parser; returns (train, query, gallery) lists of
-    ``(img_path, pid, camid, dsetid)``. ``source='folder'`` reads a Market-1501-layout folder.
+    """Parse a dataset with torchreid's own parser.
 
     Fails at once, with the expected layout, when the folder is missing (torchreid would
     otherwise try to download it), and names the offending file of a ``'folder'`` split
     (:func:`check_market_folder`).
+
+    Args:
+        source (str): A torchreid image dataset name, or ``'folder'`` for a
+            Market-1501-layout folder.
+        data_root (str): torchreid's ``root``, or the folder itself for ``'folder'``.
+
+    Returns:
+        tuple[list, list, list]: The train, query and gallery lists of
+        ``(img_path, pid, camid, dsetid)``.
     """
     root = osp.abspath(osp.expanduser(data_root))
     if source == 'folder':
@@ -167,19 +180,6 @@ def load_torchreid_splits(source: str, data_root: str) -> Tuple[list, list, list
 class ReIDDataset(Dataset):
     """A re-identification image set with per-item ``index``, ``pid``, ``camid``.
 
-    Args:
-        data_root: for a torchreid ``source``, torchreid's ``root`` (the folder that holds e.g.
-            ``market1501/``); for ``source='folder'``, the folder holding
-            ``bounding_box_train/``, ``query/`` and ``bounding_box_test/``.
-        source: a torchreid image dataset name (``market1501``, ``dukemtmcreid``, ``msmt17``,
-            ``cuhk03``, ...) or ``'folder'``.
-        split: ``'train'``, ``'query'``, ``'gallery'`` or ``'query+gallery'`` (queries first).
-        pipeline: transform config (see :func:`build_pipeline`); ``None`` returns PIL images.
-        camstyle: MMCL's CamStyle augmentation (train split only): the folder
-            ``bounding_box_train_camstyle/`` beside ``bounding_box_train/`` holds GAN-translated
-            copies ``<stem>_fake_<src>to<dst>.jpg``; each item is replaced with probability
-            (C-1)/C by its copy in a uniformly drawn other camera (C = number of cameras).
-
     Items are sorted by path inside each split, so an ``index`` means the same image on every
     machine. ``pid`` is the ground truth (torchreid relabels train pids to 0..K-1); unsupervised
     methods use it only for monitoring. Each item is a dict ``{img, index, pid, camid, is_query}``
@@ -188,6 +188,23 @@ class ReIDDataset(Dataset):
     The index may also be a pair ``(index, item_seed)`` (``ResumableEpochLoop`` passes these):
     the item's random draws (augmentation, CamStyle choice) then come from ``item_seed``, so
     they do not depend on which dataloader worker loads it.
+
+    Args:
+        data_root (str): For a torchreid ``source``, torchreid's ``root`` (the folder that
+            holds e.g. ``market1501/``); for ``source='folder'``, the folder holding
+            ``bounding_box_train/``, ``query/`` and ``bounding_box_test/``.
+        source (str): A torchreid image dataset name (``market1501``, ``dukemtmcreid``,
+            ``msmt17``, ``cuhk03``, ...) or ``'folder'``. Defaults to ``'folder'``.
+        split (str): ``'train'``, ``'query'``, ``'gallery'`` or ``'query+gallery'`` (queries
+            first). Defaults to ``'train'``.
+        pipeline (dict | list | Callable, optional): Transform config (see
+            :func:`build_pipeline`); None returns PIL images. Defaults to None.
+        camstyle (bool): Whether to use MMCL's CamStyle augmentation (Zhong et al., CVPR
+            2018; train split only): the folder ``bounding_box_train_camstyle/`` beside
+            ``bounding_box_train/`` holds GAN-translated copies
+            ``<stem>_fake_<src>to<dst>.jpg``; each item is replaced with probability (C-1)/C
+            by its copy in a uniformly drawn other camera (C = number of cameras).
+            Defaults to False.
     """
 
     accepts_item_seeds = True
@@ -222,10 +239,12 @@ class ReIDDataset(Dataset):
 
     @property
     def num_cams(self) -> int:
+        """Number of cameras (largest camera id + 1)."""
         return int(self.camids.max()) + 1
 
     @property
     def num_pids(self) -> int:
+        """Number of distinct identities."""
         return len(np.unique(self.pids))
 
     def _camstyle_dir(self) -> str:
@@ -241,8 +260,10 @@ class ReIDDataset(Dataset):
         return folder
 
     def image_path(self, index: int) -> str:
-        """The file to read for ``index``: with CamStyle, a random camera-translated copy
-        with probability (C-1)/C."""
+        """The file to read for item ``index`` (int).
+
+        With CamStyle, a random camera-translated copy with probability (C-1)/C.
+        """
         path = self.img_paths[index]
         num_cams = self.num_cams
         if self.camstyle_dir is None or random.random() >= (num_cams - 1) / num_cams:
@@ -253,9 +274,11 @@ class ReIDDataset(Dataset):
         return osp.join(self.camstyle_dir, f'{stem}_fake_{src}to{dst}.jpg')
 
     def load_image(self, index: int) -> Any:
+        """Read the image of item ``index`` (int) as an RGB PIL image."""
         return read_image(self.image_path(index))
 
     def __getitem__(self, index: Union[int, Tuple[int, int]]) -> Dict[str, Any]:
+        """Item ``index``, or ``(index, item_seed)``, as ``{img, index, pid, camid, is_query}``."""
         if isinstance(index, tuple):
             index, item_seed = index
             seed_global_rngs(item_seed)

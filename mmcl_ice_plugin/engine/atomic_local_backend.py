@@ -33,12 +33,17 @@ os.umask(_UMASK)
 
 def atomic_write(data: Union[bytes, str], path: Union[str, Path],
                  encoding: str = 'utf-8') -> None:
-    """Write ``data`` (bytes, or text encoded with ``encoding``) to ``path`` atomically.
+    """Write ``data`` to ``path`` atomically.
 
     The folder is created if needed. The data goes to a temporary file beside ``path``, is
     flushed and fsynced, then replaces ``path`` in one ``os.replace``; the folder is fsynced so
     the rename itself survives a crash. On any error the temporary file is removed and ``path``
     is left as it was.
+
+    Args:
+        data (bytes | str): The content; text is encoded with ``encoding``.
+        path (str | Path): The destination file.
+        encoding (str): Encoding of text data. Defaults to ``'utf-8'``.
     """
     if isinstance(data, str):
         data = data.encode(encoding)
@@ -71,9 +76,16 @@ def _fsync_folder(folder: str) -> None:
 
 
 def remove_partial_files(folder: str) -> List[str]:
-    """Delete the temporary files that :func:`atomic_write` calls interrupted (e.g. by a kill)
-    left in ``folder``; returns their paths. Only names of the form ``.<name>.<random>.partial``
-    are touched."""
+    """Delete the temporary files that interrupted :func:`atomic_write` calls left in a folder.
+
+    Only names of the form ``.<name>.<random>.partial`` are touched.
+
+    Args:
+        folder (str): The folder to clean.
+
+    Returns:
+        list[str]: The paths of the deleted files.
+    """
     removed = sorted(glob.glob(osp.join(glob.escape(folder), f'.*{PARTIAL_SUFFIX}')))
     for path in removed:
         with contextlib.suppress(FileNotFoundError):
@@ -83,11 +95,16 @@ def remove_partial_files(folder: str) -> List[str]:
 
 @register_backend('atomic_local', force=True)
 class AtomicLocalBackend(LocalBackend):
-    """mmengine's ``LocalBackend`` whose ``put`` and ``put_text`` write atomically
-    (:func:`atomic_write`). Select it with ``backend_args=dict(backend='atomic_local')``."""
+    """mmengine's ``LocalBackend`` whose ``put`` and ``put_text`` write atomically.
+
+    Both go through :func:`atomic_write`. Select it with
+    ``backend_args=dict(backend='atomic_local')``.
+    """
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        """Write bytes ``obj`` to ``filepath`` atomically."""
         atomic_write(obj, filepath)
 
     def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
+        """Write text ``obj`` to ``filepath`` atomically, encoded with ``encoding``."""
         atomic_write(obj, filepath, encoding=encoding)

@@ -9,13 +9,26 @@ from torch import nn
 
 
 def unwrap_model(model: nn.Module) -> nn.Module:
-    """The model inside a DDP (or other mmengine) wrapper."""
+    """The model inside a DDP (or other mmengine) wrapper.
+
+    Args:
+        model (nn.Module): A model, wrapped or not.
+
+    Returns:
+        nn.Module: The unwrapped model.
+    """
     return model.module if is_model_wrapper(model) else model
 
 
 def all_gather_variable(tensor: torch.Tensor) -> List[torch.Tensor]:
-    """Gather ``tensor`` (first dimension may differ between ranks) from every rank, in rank
-    order. Returns ``[tensor]`` in a single process."""
+    """Gather a tensor whose first dimension may differ between ranks, in rank order.
+
+    Args:
+        tensor (torch.Tensor): This rank's tensor.
+
+    Returns:
+        list[torch.Tensor]: One tensor per rank; ``[tensor]`` in a single process.
+    """
     if get_world_size() == 1:
         return [tensor]
     size = torch.tensor([tensor.shape[0]], device=tensor.device)

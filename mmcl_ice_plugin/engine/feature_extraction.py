@@ -11,13 +11,23 @@ from torch.utils.data import DataLoader
 def extract_features(forward: Callable[[torch.Tensor], torch.Tensor], dataloader: DataLoader,
                      device: Optional[torch.device] = None, progress: bool = True
                      ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Run ``forward`` over every batch of ``dataloader`` and return ``(features, indices)``
-    for the whole dataset, ordered by dataset index, on every rank.
+    """Features of a whole dataset, ordered by dataset index, on every rank.
 
     Each rank processes the part its sampler gives it (mmengine's ``DefaultSampler`` shards
     the dataset, padding it with repeats); the parts are gathered on every rank and the
-    repeats dropped. ``forward``
-    receives the image batch moved to ``device`` and returns ``(B, D)`` features.
+    repeats dropped.
+
+    Args:
+        forward (Callable[[torch.Tensor], torch.Tensor]): Maps an image batch (moved to
+            ``device``) to ``(B, D)`` features.
+        dataloader (DataLoader): Yields dicts with ``img`` and ``index``.
+        device (torch.device, optional): Where the images go. Defaults to None (left where
+            they are).
+        progress (bool): Whether rank 0 shows a progress bar. Defaults to True.
+
+    Returns:
+        tuple[torch.Tensor, torch.Tensor]: ``(features, indices)``: ``(N, D)`` float32 CPU
+        features and the sorted dataset indices.
     """
     dataset_len = len(dataloader.dataset)
     bar = ProgressBar(len(dataloader)) if progress and get_rank() == 0 else None
@@ -44,7 +54,14 @@ def extract_features(forward: Callable[[torch.Tensor], torch.Tensor], dataloader
 
 
 def unique_first(values: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Sorted unique values and the position of the first occurrence of each."""
+    """Sorted unique values and the position of the first occurrence of each.
+
+    Args:
+        values (torch.Tensor): ``(N,)`` values.
+
+    Returns:
+        tuple[torch.Tensor, torch.Tensor]: The unique values and their first positions.
+    """
     uniq, inverse = torch.unique(values, return_inverse=True)
     positions = torch.arange(len(values))
     first = torch.full((len(uniq),), len(values), dtype=torch.long)

@@ -5,19 +5,28 @@ exactly where the run stopped."""
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from mmengine.dist import get_rank
-from mmengine.runner import EpochBasedTrainLoop
-from torch.utils.data import DataLoader, Sampler
+from mmengine.runner import EpochBasedTrainLoop, Runner
+from torch.utils.data import BatchSampler, DataLoader, Sampler
 
 from ..registry import LOOPS
 from ..utils.seeding import derive_seed, seed_global_rngs
 
 
 class PositionedSampler(Sampler):
-    """Wraps one epoch of a sampler: skips its first ``start`` items (without loading them;
-    the length stays the wrapped sampler's, so that logs count the epoch's batches as usual)
-    and, with ``item_seed_base``, yields ``(index, item_seed_base + position)`` pairs so
-    that a dataset with ``accepts_item_seeds`` seeds each item's augmentation from its
-    position in the epoch, whatever worker loads it."""
+    """One epoch of a sampler, from a given position, with per-item seeds.
+
+    Skips the first ``start`` items (without loading them; the length stays the wrapped
+    sampler's, so that logs count the epoch's batches as usual) and, with ``item_seed_base``,
+    yields ``(index, item_seed_base + position)`` pairs so that a dataset with
+    ``accepts_item_seeds`` seeds each item's augmentation from its position in the epoch,
+    whatever worker loads it.
+
+    Args:
+        sampler (Sampler): The wrapped sampler.
+        start (int): Items to skip.
+        item_seed_base (int, optional): Seed of the epoch's first item; None yields plain
+            indices.
+    """
 
     def __init__(self, sampler: Sampler, start: int, item_seed_base: Optional[int]) -> None:
         self.sampler = sampler
@@ -39,7 +48,12 @@ class PositionedSampler(Sampler):
 
 
 def check_pk_batches(batch_size: int, sampler: Sampler) -> None:
-    """A PxK sampler (one with ``num_instances``) needs batches of whole identities."""
+    """Raise unless a PxK sampler (one with ``num_instances``) gets whole identities.
+
+    Args:
+        batch_size (int): The train batch size.
+        sampler (Sampler): The train sampler.
+    """
     num_instances = getattr(sampler, 'num_instances', None)
     if num_instances and batch_size % num_instances:
         raise ValueError(
@@ -66,9 +80,20 @@ class ResumableEpochLoop(EpochBasedTrainLoop):
       ``before_train_epoch`` hooks (``ClusteringHook``) that the epoch's state came from the
       checkpoint. Samplers must be deterministic per ``(seed, epoch)``, as mmengine's
       ``DefaultSampler`` and this package's samplers are.
+
+    Args:
+        runner (Runner): The runner.
+        dataloader (DataLoader | dict): The train dataloader or its config.
+        max_epochs (int): Number of epochs.
+        iters_per_epoch (int, optional): Iterations per epoch. Defaults to None (one pass
+            over the dataloader).
+        val_begin (int): First epoch that validates. Defaults to 1.
+        val_interval (int): Epochs between validations. Defaults to 1.
+        dynamic_intervals (list[tuple[int, int]], optional): ``(milestone, interval)`` pairs
+            that change ``val_interval``. Defaults to None.
     """
 
-    def __init__(self, runner, dataloader: Union[DataLoader, Dict], max_epochs: int,
+    def __init__(self, runner: Runner, dataloader: Union[DataLoader, Dict], max_epochs: int,
                  iters_per_epoch: Optional[int] = None, val_begin: int = 1,
                  val_interval: int = 1,
                  dynamic_intervals: Optional[List[Tuple[int, int]]] = None) -> None:
@@ -90,6 +115,7 @@ class ResumableEpochLoop(EpochBasedTrainLoop):
         self.mid_epoch_start = 0
 
     def run_epoch(self) -> None:
+        """Run one epoch of ``iters_per_epoch`` iterations, from a resumed position if any."""
         self.mid_epoch_start = self._iter - self._epoch * self.iters_per_epoch
         if not 0 <= self.mid_epoch_start <= self.iters_per_epoch:
             raise RuntimeError(
@@ -127,7 +153,8 @@ class ResumableEpochLoop(EpochBasedTrainLoop):
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
 
-    def _batches(self, batch_sampler, sampler: Sampler, position: int) -> Iterator[Sequence]:
+    def _batches(self, batch_sampler: BatchSampler, sampler: Sampler,
+                 position: int) -> Iterator[Sequence]:
         """The dataloader's batches from ``position`` of the epoch (modulo one pass)."""
         batch_sampler.sampler = sampler
         per_pass = len(batch_sampler)

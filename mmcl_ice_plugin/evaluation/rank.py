@@ -21,8 +21,8 @@ tells for every gallery item how many matches are strictly nearer than it; a his
 count, accumulated, gives the number of competitors before each match. Items of the query's own
 pid (matches and removed same-camera items) are taken out of the histogram. Queries are sorted
 by their number of matches and processed in blocks to bound memory; no Python loop runs over
-queries, and everything runs on the device of ``distmat``. About 0.5 s for Market-1501's
-3,368 x 15,913 on 2 CPU cores, where torchreid's Python loop takes about a minute.
+queries, and everything runs on the device of ``distmat`` (timings against torchreid's
+Python loop in BENCHMARKS.md).
 
 Ties: a competitor at exactly the same distance as a match is ranked **before** it (the worst
 case), so a collapsed model (all distances equal) scores the minimum, never the maximum.
@@ -142,25 +142,27 @@ def evaluate_rank(distmat: ArrayLike,
                   max_rank: int = 50) -> tuple[np.ndarray, float]:
     """CMC curve and mAP under the Market-1501 protocol (see the module docstring).
 
-    Equal to ``torchreid.reid.metrics.evaluate_rank(..., use_metric_cuhk03=False)`` but
-    vectorised: about 0.5 s instead of about a minute on a 3,368 x 15,913 problem (2 CPU cores).
+    Equal to ``torchreid.reid.metrics.evaluate_rank(..., use_metric_cuhk03=False)``, but
+    vectorised.
 
     Args:
-        distmat: distances, shape (num_query, num_gallery); numpy array or torch tensor (any
-            device, computed there). Smaller is nearer. +inf is allowed; NaN in the row of a
-            query that has matches is rejected.
-        q_pids: identities of the queries, shape (num_query,).
-        g_pids: identities of the gallery items, shape (num_gallery,).
-        q_camids: cameras of the queries, shape (num_query,).
-        g_camids: cameras of the gallery items, shape (num_gallery,).
-        max_rank: length of the CMC curve; clamped to num_gallery (with a warning, where
-            torchreid prints a note).
+        distmat (np.ndarray | torch.Tensor): Distances, shape (num_query, num_gallery); a
+            tensor may be on any device and is computed there. Smaller is nearer. +inf is
+            allowed; NaN in the row of a query that has matches is rejected.
+        q_pids (np.ndarray | torch.Tensor): Identities of the queries, shape (num_query,).
+        g_pids (np.ndarray | torch.Tensor): Identities of the gallery items, shape
+            (num_gallery,).
+        q_camids (np.ndarray | torch.Tensor): Cameras of the queries, shape (num_query,).
+        g_camids (np.ndarray | torch.Tensor): Cameras of the gallery items, shape
+            (num_gallery,).
+        max_rank (int): Length of the CMC curve; clamped to num_gallery (with a warning, where
+            torchreid prints a note). Defaults to 50.
 
     Returns:
-        ``(cmc, mAP)``: ``cmc`` a float32 array of length ``min(max_rank, num_gallery)`` with
-        values in [0, 1]; ``mAP`` a float in [0, 1]. Where the gallery left to a query after
-        removal is shorter than ``max_rank``, its CMC stays at 1 beyond the end (torchreid
-        would fail on the ragged lengths).
+        tuple[np.ndarray, float]: ``(cmc, mAP)``: ``cmc`` a float32 array of length
+        ``min(max_rank, num_gallery)`` with values in [0, 1]; ``mAP`` a float in [0, 1].
+        Where the gallery left to a query after removal is shorter than ``max_rank``, its CMC
+        stays at 1 beyond the end (torchreid would fail on the ragged lengths).
 
     Raises:
         ValueError: on inconsistent shapes, NaN distances, ``max_rank < 1``, or when no query

@@ -8,8 +8,14 @@ from sklearn.cluster import DBSCAN
 
 
 def check_dbscan_params(eps: float, min_samples: int, key: str = 'label_generator') -> None:
-    """Raise a ``ValueError`` naming the config key (``<key>.eps``, ``<key>.min_samples``) if
-    ``eps``/``min_samples`` are invalid."""
+    """Raise a ``ValueError`` naming the config key if ``eps`` or ``min_samples`` is invalid.
+
+    Args:
+        eps (float): DBSCAN radius, must be > 0.
+        min_samples (int): DBSCAN core size, must be an integer >= 1.
+        key (str): Config key prefix in the message (``<key>.eps``, ``<key>.min_samples``).
+            Defaults to ``'label_generator'``.
+    """
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
         raise ValueError(f'{key}.eps must be a number > 0, got {eps!r}')
     if (isinstance(min_samples, bool) or not isinstance(min_samples, numbers.Integral)
@@ -20,6 +26,10 @@ def check_dbscan_params(eps: float, min_samples: int, key: str = 'label_generato
 def dbscan_labels(distance: Union[sp.spmatrix, sp.sparray, np.ndarray], eps: float = 0.55,
                   min_samples: int = 4) -> np.ndarray:
     """Cluster labels by DBSCAN (scikit-learn, ``metric='precomputed'``); ``-1`` marks outliers.
+
+    Reference:
+        M. Ester, H.-P. Kriegel, J. Sander, X. Xu. A Density-Based Algorithm for Discovering
+        Clusters in Large Spatial Databases with Noise. KDD 1996.
 
     ``j`` is a neighbour of ``i`` when ``d(i, j) <= eps``; ``i`` is a core sample when it has at
     least ``min_samples`` neighbours, itself included. ICE uses ``eps = 0.55``,
@@ -32,12 +42,16 @@ def dbscan_labels(distance: Union[sp.spmatrix, sp.sparray, np.ndarray], eps: flo
     scikit-learn, each row sorted by distance. A dense array is used as it is.
 
     Args:
-        distance: ``(N, N)`` sparse matrix/array or dense array of non-negative distances.
-        eps: neighbourhood radius, ``> 0`` (``< 1`` for sparse input).
-        min_samples: neighbours (the sample included) that make a core sample, ``>= 1``.
+        distance (scipy.sparse.spmatrix | scipy.sparse.sparray | np.ndarray): ``(N, N)``
+            non-negative distances, sparse or dense.
+        eps (float): Neighbourhood radius, ``> 0`` (``< 1`` for sparse input).
+            Defaults to 0.55 (ICE).
+        min_samples (int): Neighbours (the sample included) that make a core sample, ``>= 1``.
+            Defaults to 4 (ICE).
 
     Returns:
-        ``int64`` labels of shape ``(N,)``: ``0 .. K-1`` for clusters, ``-1`` for outliers.
+        np.ndarray: ``int64`` labels of shape ``(N,)``: ``0 .. K-1`` for clusters, ``-1`` for
+        outliers.
     """
     check_dbscan_params(eps, min_samples)
     if distance.ndim != 2 or distance.shape[0] != distance.shape[1]:

@@ -5,9 +5,9 @@ its nearest neighbours (up to ``K = max(c, 10)`` of them). Recomputing those row
 iteration is the expensive part of MMCL: at N = 12,936, D = 2,048 and a batch of 128 it is
 70 to 130 GFLOP. The bank changes only in the rows of the batch (momentum update), so ``G`` can
 instead be kept current with one ``(changed rows) x N`` product per iteration (about 7 GFLOP)
-and the rows read from it. :class:`GramCache` does that where ``N^2`` fits under ``max_elements`` and falls back to
-computing rows directly beyond it; both give the same similarity values (see below), so MPLP
-gives the same labels either way.
+and the rows read from it. :class:`GramCache` does that where ``N^2`` fits under
+``max_elements`` and falls back to computing rows directly beyond it; both give the same
+similarity values (see below), so MPLP gives the same labels either way.
 
 Precision guarantee: every entry of ``G`` is a *fresh* dot product of the current bank rows (a
 refresh overwrites the rows and columns of the changed entries; nothing is accumulated, so
@@ -43,8 +43,8 @@ def similarity_rows(memory: Tensor, rows: Tensor) -> Tensor:
     """Rows of the bank's Gram matrix, ``memory[rows] @ memory.T``.
 
     Args:
-        memory: The bank, ``N x D``.
-        rows: Indices of the wanted rows, ``R``.
+        memory (Tensor): The bank, ``N x D``.
+        rows (Tensor): Indices of the wanted rows, ``R``.
 
     Returns:
         Tensor: ``R x N`` similarities. The product is padded to at least ``MIN_GEMM_ROWS``
@@ -78,21 +78,22 @@ class GramCache(nn.Module):
 
     ``G`` is held as a plain attribute, not a buffer: it is not saved in checkpoints, not
     broadcast by DDP, and not moved by ``.to()`` (it is rebuilt on the bank's device when the
-    bank moves). A full build costs one ``N x N x D`` product in blocks of rows (about 10 s for
-    N = 12,936, D = 2,048 on 2 CPU cores; all-zero rows, as in a fresh bank, are skipped).
+    bank moves). A full build costs one ``N x N x D`` product in blocks of rows (all-zero
+    rows, as in a fresh bank, are skipped).
 
     The limit: per iteration the Gram path costs one ``B x D x N`` product (the refresh) plus
-    reads of ``G``, the direct path about ``B x (c + 1) x D x N`` (measured at Market-1501
-    scale on 2 CPU cores: 0.01 s MPLP + 0.06 s refresh against 0.7 s), and the ratio does not
-    shrink with N. So the limit is a memory budget only.
+    reads of ``G``, the direct path about ``B x (c + 1) x D x N``, and the ratio does not
+    shrink with N (timings in BENCHMARKS.md). So the limit is a memory budget only.
 
     Args:
-        max_elements: Largest ``N^2`` for which ``G`` is kept (its float32 bytes are 4x this).
-            Beyond it, :meth:`rows` computes rows directly and :meth:`refresh` does nothing.
-            Default ``None``: ``2**30`` (4 GiB) on CPU, which covers Market-1501
-            (N = 12,936, 0.67 GB), DukeMTMC-reID (16,522, 1.1 GB) and MSMT17 (32,621, 4.3 GB);
-            a quarter of the device's memory on CUDA (N up to about 70,000 on 80 GB).
-        chunk_rows: Rows per product when building ``G`` from scratch. Default 1024.
+        max_elements (int, optional): Largest ``N^2`` for which ``G`` is kept (its float32
+            bytes are 4x this). Beyond it, :meth:`rows` computes rows directly and
+            :meth:`refresh` does nothing. Defaults to None: ``2**30`` (4 GiB) on CPU, which
+            covers Market-1501 (N = 12,936, 0.67 GB), DukeMTMC-reID (16,522, 1.1 GB) and
+            MSMT17 (32,621, 4.3 GB); a quarter of the device's memory on CUDA (N up to about
+            70,000 on 80 GB).
+        chunk_rows (int): Rows per product when building ``G`` from scratch.
+            Defaults to 1024.
     """
 
     def __init__(self, max_elements: Optional[int] = None, chunk_rows: int = 1024) -> None:
@@ -107,7 +108,15 @@ class GramCache(nn.Module):
         self._synced: Optional[Tuple] = None
 
     def fits(self, num_entries: int, device: Union[str, torch.device] = 'cpu') -> bool:
-        """Whether the Gram matrix of a bank of ``num_entries`` rows on ``device`` is kept."""
+        """Whether the Gram matrix of a bank of ``num_entries`` rows on ``device`` is kept.
+
+        Args:
+            num_entries (int): Bank rows N.
+            device (str | torch.device): The bank's device. Defaults to ``'cpu'``.
+
+        Returns:
+            bool: True when ``N^2`` is within the limit.
+        """
         limit = self.max_elements
         if limit is None:
             device = torch.device(device)
@@ -121,7 +130,7 @@ class GramCache(nn.Module):
         self._synced = None
 
     def is_synced(self, memory: Tensor) -> bool:
-        """Whether ``G`` matches ``memory`` as it was at the last refresh or build."""
+        """Whether ``G`` matches ``memory`` (Tensor) as it was at the last refresh or build."""
         return self.gram is not None and self._synced == self._signature(memory)
 
     @staticmethod
@@ -130,7 +139,11 @@ class GramCache(nn.Module):
                 _tensor_version(memory))
 
     def rebuild(self, memory: Tensor) -> None:
-        """Compute ``G`` from scratch (in blocks of ``chunk_rows`` rows; zero rows skipped)."""
+        """Compute ``G`` from scratch (in blocks of ``chunk_rows`` rows; zero rows skipped).
+
+        Args:
+            memory (Tensor): The bank ``N x D``.
+        """
         num_entries = memory.shape[0]
         if not self.fits(num_entries, memory.device):
             self.invalidate()
@@ -164,8 +177,8 @@ class GramCache(nn.Module):
         another device or size). Does nothing when ``N^2 > max_elements``.
 
         Args:
-            memory: The bank ``N x D`` *after* the update.
-            changed_indices: Every bank row modified since the previous refresh.
+            memory (Tensor): The bank ``N x D`` *after* the update.
+            changed_indices (Tensor): Every bank row modified since the previous refresh.
         """
         if not self.fits(memory.shape[0], memory.device):
             self.invalidate()
@@ -191,6 +204,13 @@ class GramCache(nn.Module):
         """Similarity rows ``M[rows] @ M.T``: read from ``G``, or computed when it is not kept.
 
         Rebuilds ``G`` first (with a warning) if the bank changed since the last refresh.
+
+        Args:
+            memory (Tensor): The bank ``N x D``.
+            rows (Tensor): Indices of the wanted rows, ``R``.
+
+        Returns:
+            Tensor: ``R x N`` similarities.
         """
         if not self.fits(memory.shape[0], memory.device):
             return similarity_rows(memory.detach(), rows)

@@ -1,4 +1,7 @@
-"""Sparse k-reciprocal Jaccard distance (Zhong et al., CVPR 2017), the variant ICE uses (ICCV 2021).
+"""Sparse k-reciprocal Jaccard distance, the variant ICE uses.
+
+Reference: Z. Zhong, L. Zheng, D. Cao, S. Li. Re-ranking Person Re-identification with
+k-reciprocal Encoding. CVPR 2017; as used by ICE (H. Chen, B. Lagadec, F. Bremond, ICCV 2021).
 
 On L2-normalised features ``f`` (N samples), with ``L(i)`` the ``k1`` nearest neighbours of ``i``
 by Euclidean distance, ``i`` itself first:
@@ -16,8 +19,7 @@ Pairs without shared support have ``d = 1`` and are not stored: the result is a 
 the reference implementation (ICE's ``faiss_rerank.py``, from SpCL) fills several dense
 ``N x N`` float32 matrices (0.67 GB each for N = 12,936). Every step is vectorised (NumPy and
 SciPy sparse products, chunked to bound memory); the min-sum step costs
-``sum_k nnz(V[:, k])^2`` pair updates plus an ``N^2`` scan of cache-sized dense accumulators
-(about 0.6 ns per entry: seconds at N = 100,000).
+``sum_k nnz(V[:, k])^2`` pair updates plus an ``N^2`` scan of cache-sized dense accumulators.
 """
 import numbers
 from typing import Iterator, Tuple
@@ -35,8 +37,15 @@ MAX_ACCUMULATOR_SIZE = 1 << 18
 
 def check_jaccard_params(k1: int, k2: int, max_distance: float = 1.0,
                          key: str = 'label_generator') -> None:
-    """Raise a ``ValueError`` naming the config key (``<key>.k1`` ...) if a parameter is
-    invalid."""
+    """Raise a ``ValueError`` naming the config key if a parameter is invalid.
+
+    Args:
+        k1 (int): Neighbourhood size, an integer >= 1.
+        k2 (int): Query-expansion size, an integer in ``[1, k1]``.
+        max_distance (float): Storage cut-off, in ``(0, 1]``. Defaults to 1.0.
+        key (str): Config key prefix in the message (``<key>.k1`` ...).
+            Defaults to ``'label_generator'``.
+    """
     for name, value in (('k1', k1), ('k2', k2)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ValueError(f'{key}.{name} must be an integer >= 1, got {value!r}')
@@ -57,19 +66,20 @@ def jaccard_distance(features: ArrayLike, k1: int = 30, k2: int = 6, *,
     kept, in particular the whole diagonal (``d(i, i) = 0`` exactly since every row of ``V`` sums
     to 1). The matrix is symmetric, float32, with int32 indices, sorted and duplicate-free.
 
-    Memory: the stored pairs are those sharing support in ``V`` (about 1,700 per row for
-    well-separated identities at N = 12,936, but 8,000 and more when identities overlap).
-    DBSCAN only needs the pairs within ``eps``: ``max_distance`` (``> eps``) drops the others.
+    Memory: the stored pairs are those sharing support in ``V`` (a few thousand per row at
+    Market-1501 scale, several times more when identities overlap). DBSCAN only needs the
+    pairs within ``eps``: ``max_distance`` (``> eps``) drops the others.
 
     Args:
-        features: ``(N, D)`` features, NumPy array or tensor (any device).
-        k1: size of ``L(i)`` (``i`` included); ``1 <= k1 <= N``.
-        k2: query-expansion size (``i`` included), ``1 <= k2 <= k1``; 1 means no expansion.
-        max_distance: store only the pairs with ``d < max_distance``, in ``(0, 1]``. The default
-            1 stores every pair with shared support.
+        features (np.ndarray | torch.Tensor): ``(N, D)`` features (tensors on any device).
+        k1 (int): Size of ``L(i)`` (``i`` included), ``1 <= k1 <= N``. Defaults to 30.
+        k2 (int): Query-expansion size (``i`` included), ``1 <= k2 <= k1``; 1 means no
+            expansion. Defaults to 6.
+        max_distance (float): Store only the pairs with ``d < max_distance``, in ``(0, 1]``.
+            Defaults to 1.0 (every pair with shared support).
 
     Returns:
-        ``scipy.sparse.csr_matrix`` of shape ``(N, N)``.
+        scipy.sparse.csr_matrix: The ``(N, N)`` distances.
     """
     check_jaccard_params(k1, k2, max_distance)
     feats = _normalised(features)
@@ -86,13 +96,17 @@ def jaccard_distance_from_knn(features: ArrayLike, distances: np.ndarray, indice
     """:func:`jaccard_distance` from a precomputed neighbour table (``k1 = indices.shape[1]``).
 
     Args:
-        features: ``(N, D)`` features; L2-normalised here.
-        distances: ``(N, k1)`` squared Euclidean distances of the normalised features, as
-            returned by :func:`knn_search` (``2 - 2 f_i . f_j``).
-        indices: ``(N, k1)`` neighbour indices, row ``i`` = ``L(i)``: ``i`` first, then by
-            increasing distance (:func:`knn_search` guarantees both).
-        k2: query-expansion size, ``1 <= k2 <= k1``.
-        max_distance: store only the pairs with ``d < max_distance``, in ``(0, 1]``.
+        features (np.ndarray | torch.Tensor): ``(N, D)`` features; L2-normalised here.
+        distances (np.ndarray): ``(N, k1)`` squared Euclidean distances of the normalised
+            features, as returned by :func:`knn_search` (``2 - 2 f_i . f_j``).
+        indices (np.ndarray): ``(N, k1)`` neighbour indices, row ``i`` = ``L(i)``: ``i``
+            first, then by increasing distance (:func:`knn_search` guarantees both).
+        k2 (int): Query-expansion size, ``1 <= k2 <= k1``. Defaults to 6.
+        max_distance (float): Store only the pairs with ``d < max_distance``, in ``(0, 1]``.
+            Defaults to 1.0.
+
+    Returns:
+        scipy.sparse.csr_matrix: The ``(N, N)`` distances.
     """
     feats = _normalised(features)
     num = feats.shape[0]

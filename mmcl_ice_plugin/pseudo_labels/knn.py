@@ -17,7 +17,14 @@ GPU_MAX_K = 2048
 
 
 def as_float32_matrix(features: ArrayLike) -> np.ndarray:
-    """``features`` (NumPy array or tensor, any device) as a C-contiguous float32 ``(N, D)``."""
+    """``features`` as a C-contiguous float32 ``(N, D)`` array.
+
+    Args:
+        features (np.ndarray | torch.Tensor): ``(N, D)`` features (tensors on any device).
+
+    Returns:
+        np.ndarray: The features; raises ``ValueError`` on another shape or non-finite values.
+    """
     if isinstance(features, torch.Tensor):
         features = features.detach().to(device='cpu', dtype=torch.float32).numpy()
     features = np.ascontiguousarray(features, dtype=np.float32)
@@ -48,14 +55,17 @@ def knn_search(features: ArrayLike, k: int,
     ``[i, nearest others...]``.
 
     Args:
-        features: ``(N, D)`` features (NumPy array or tensor), used as given (no normalisation).
-        k: neighbours per row, ``i`` itself included; ``1 <= k <= N``.
-        use_gpu: search on the GPU. ``None`` (default): when faiss sees a GPU and torch has
-            CUDA. GPU searches are limited to ``k <= 2048`` (faiss); larger ones use the CPU.
+        features (np.ndarray | torch.Tensor): ``(N, D)`` features, used as given (no
+            normalisation).
+        k (int): Neighbours per row, ``i`` itself included; ``1 <= k <= N``.
+        use_gpu (bool, optional): Whether to search on the GPU; None when faiss sees a GPU and
+            torch has CUDA. GPU searches are limited to ``k <= 2048`` (faiss); larger ones use
+            the CPU. Defaults to None.
 
     Returns:
-        ``(distances, indices)``: float32 squared Euclidean distances and int64 indices, both
-        ``(N, k)``; ``indices[:, 0] == arange(N)`` and ``distances[:, 0] == 0``.
+        tuple[np.ndarray, np.ndarray]: ``(distances, indices)``: float32 squared Euclidean
+        distances and int64 indices, both ``(N, k)``; ``indices[:, 0] == arange(N)`` and
+        ``distances[:, 0] == 0``.
     """
     x = as_float32_matrix(features)
     num = x.shape[0]

@@ -1,8 +1,10 @@
 """MPLP, memory-based positive label prediction (MMCL's multi-label prediction).
 
-D. Wang, S. Zhang, *Unsupervised Person Re-identification via Multi-label Classification*,
-CVPR 2020 (arXiv 2004.09228), as the authors' code does it. For batch sample ``i`` with bank
-row ``m = M[y_i]`` (``M``: the N x D bank, rows L2-normalised or zero), with ``t = 0.6``:
+Reference: D. Wang, S. Zhang. Unsupervised Person Re-identification via Multi-label
+Classification. CVPR 2020. https://arxiv.org/abs/2004.09228; as the authors' code does it.
+
+For batch sample ``i`` with bank row ``m = M[y_i]`` (``M``: the N x D bank, rows L2-normalised
+or zero), with ``t = 0.6``:
 
 1. ``sim = m @ M.T``; ``order = argsort(sim, descending)``; ``c = #{sim > t}`` (counts
    ``y_i`` itself); ``K = max(c, 10)``.
@@ -80,6 +82,13 @@ def stable_topk_indices(values: Tensor, k: int) -> Tensor:
     ``topk`` instead of a full sort: the ``topk`` set is put in (value descending, index
     ascending) order; rows where ``topk`` had to choose among values tied at its boundary are
     sorted in full.
+
+    Args:
+        values (Tensor): ``(B, N)`` values.
+        k (int): Indices kept per row, ``<= N``.
+
+    Returns:
+        Tensor: ``(B, k)`` indices.
     """
     top_values, top_indices = values.topk(k, dim=1)
     top_indices, perm = top_indices.sort(dim=1)
@@ -141,8 +150,14 @@ def _position(rows: Tensor, anchor_sim: Tensor, anchor: Tensor, limit: Tensor) -
 
 
 def check_mplp_params(t: float, min_k: int, key: str = 'mplp') -> None:
-    """Raise a ``ValueError`` naming the config key (``<key>.t``, ``<key>.min_k``) if ``t`` is
-    not in (0, 1) or ``min_k`` is not an integer >= 1."""
+    """Raise a ``ValueError`` naming the config key if ``t`` or ``min_k`` is invalid.
+
+    Args:
+        t (float): Similarity threshold, must be in (0, 1).
+        min_k (int): Smallest walk length, must be an integer >= 1.
+        key (str): Config key prefix in the message (``<key>.t``, ``<key>.min_k``).
+            Defaults to ``'mplp'``.
+    """
     if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0 < t < 1:
         raise ValueError(f'{key}.t must be in (0, 1), got {t!r}: it is the cosine similarity '
                          'above which bank entries can be positives (MMCL uses 0.6).')
@@ -155,10 +170,13 @@ def mplp_labels_from_source(sim_rows: SimilaritySource, indices: Tensor, num_ent
     """MPLP labels from any source of similarity rows (see :func:`mplp_labels`).
 
     Args:
-        sim_rows: Maps ``R`` bank indices to their ``R x N`` rows of ``M M^T``.
-        indices: Bank rows of the batch, ``B``.
-        num_entries: ``N``.
-        t, min_k, strict: As in :func:`mplp_labels`.
+        sim_rows (Callable[[Tensor], Tensor]): Maps ``R`` bank indices to their ``R x N``
+            rows of ``M M^T``.
+        indices (Tensor): Bank rows of the batch, ``B``.
+        num_entries (int): Bank size ``N``.
+        t (float): As in :func:`mplp_labels`. Defaults to 0.6.
+        min_k (int): As in :func:`mplp_labels`. Defaults to 10.
+        strict (bool): As in :func:`mplp_labels`. Defaults to False.
 
     Returns:
         Tensor: ``B x N`` bool, the positives of each sample.
@@ -194,21 +212,24 @@ def mplp_labels_from_source(sim_rows: SimilaritySource, indices: Tensor, num_ent
 
 def mplp_labels(memory: Tensor, indices: Tensor, t: float = 0.6, min_k: int = 10,
                 strict: bool = False, gram: Optional[GramCache] = None) -> Tensor:
-    """Multi-label positives of a batch by MPLP (Wang & Zhang, CVPR 2020), t = 0.6.
+    """Multi-label positives of a batch by MPLP (Wang & Zhang, CVPR 2020).
 
     See the module docstring for the exact definition (the authors' code, quirks included)
     and the tie rule (stable descending order: equal similarities ordered by bank index).
 
     Args:
-        memory: The bank ``M``, ``N x D`` (rows L2-normalised or zero), as it was before this
-            iteration's update.
-        indices: Bank rows ``y_i`` of the batch, ``B`` (duplicates allowed).
-        t: Similarity threshold; nothing with ``sim <= t`` is positive. Default 0.6.
-        min_k: Smallest number of candidates walked, ``K = max(c, min_k)``. Default 10.
-        strict: Start ``step`` at 0, so that ``order[1]`` must pass the reciprocity check like
-            the others. Default ``False`` (the reference starts at 1).
-        gram: Optional :class:`~.gram.GramCache` of ``memory`` to read similarity rows from
-            (kept current with ``gram.refresh``); by default they are computed directly.
+        memory (Tensor): The bank ``M``, ``N x D`` (rows L2-normalised or zero), as it was
+            before this iteration's update.
+        indices (Tensor): Bank rows ``y_i`` of the batch, ``B`` (duplicates allowed).
+        t (float): Similarity threshold; nothing with ``sim <= t`` is positive.
+            Defaults to 0.6.
+        min_k (int): Smallest number of candidates walked, ``K = max(c, min_k)``.
+            Defaults to 10.
+        strict (bool): Whether to start ``step`` at 0, so that ``order[1]`` must pass the
+            reciprocity check like the others. Defaults to False (the reference starts at 1).
+        gram (GramCache, optional): A :class:`~.gram.GramCache` of ``memory`` to read
+            similarity rows from (kept current with ``gram.refresh``). Defaults to None
+            (rows computed directly).
 
     Returns:
         Tensor: ``B x N`` bool, ``True`` for the positives of each sample.
@@ -227,8 +248,17 @@ def mplp_labels(memory: Tensor, indices: Tensor, t: float = 0.6, min_k: int = 10
 class MPLP:
     """Configurable MPLP labeller: ``MPLP(t, min_k, strict)(memory, indices, gram=None)``.
 
-    Calls :func:`mplp_labels` with the stored options (defaults: ``t=0.6``, ``min_k=10``,
-    ``strict=False``, as the authors' code).
+    Reference:
+        D. Wang, S. Zhang. Unsupervised Person Re-identification via Multi-label
+        Classification. CVPR 2020. https://arxiv.org/abs/2004.09228
+
+    Calls :func:`mplp_labels` with the stored options; the defaults are the authors' code's.
+
+    Args:
+        t (float): Similarity threshold. Defaults to 0.6.
+        min_k (int): Smallest number of candidates walked. Defaults to 10.
+        strict (bool): Whether ``order[1]`` must pass the reciprocity check.
+            Defaults to False.
     """
 
     def __init__(self, t: float = 0.6, min_k: int = 10, strict: bool = False) -> None:
@@ -239,6 +269,7 @@ class MPLP:
 
     def __call__(self, memory: Tensor, indices: Tensor,
                  gram: Optional[GramCache] = None) -> Tensor:
+        """:func:`mplp_labels` of ``memory`` (Tensor) for bank rows ``indices`` (Tensor)."""
         return mplp_labels(memory, indices, self.t, self.min_k, self.strict, gram=gram)
 
     def __repr__(self) -> str:

@@ -37,11 +37,13 @@ def pseudo_label_quality(pred_labels: ArrayLike,
     """Pairwise precision / recall / F-score, NMI, ARI, number of clusters and outliers.
 
     Args:
-        pred_labels: ``(N,)`` pseudo labels, ``-1`` = outlier (any other negative too).
-        gt_labels: ``(N,)`` ground-truth identities (every value is an identity).
+        pred_labels (np.ndarray | torch.Tensor | list): ``(N,)`` pseudo labels, ``-1`` =
+            outlier (any other negative too).
+        gt_labels (np.ndarray | torch.Tensor | list): ``(N,)`` ground-truth identities (every
+            value is an identity).
 
     Returns:
-        ``{'precision', 'recall', 'fscore', 'nmi', 'ari', 'num_clusters', 'num_outliers'}``.
+        dict: ``{'precision', 'recall', 'fscore', 'nmi', 'ari', 'num_clusters', 'num_outliers'}``.
         A ratio with nothing to count (no predicted pair, no true pair) is 0.
     """
     pred = _as_labels(pred_labels, 'pred_labels')

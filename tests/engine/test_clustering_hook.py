@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from mmcl_ice_plugin.engine.hooks import ClusteringHook
 from mmcl_ice_plugin.models.memories import ClusterMemory
+from mmcl_ice_plugin.registry import HOOKS
 
 
 class FakeModel(torch.nn.Module):
@@ -92,6 +93,31 @@ def test_no_cluster_in_the_first_epoch_is_a_clear_error(tmp_path):
     hook.cluster = lambda feats, runner: -np.ones(len(pids), dtype=np.int64)
     with pytest.raises(RuntimeError, match='eps'):
         hook.before_train_epoch(runner)
+
+
+def test_a_registered_subclass_generates_the_labels(tmp_path):
+    """The README's extension point: a subclass overrides ``label`` only, is built from the
+    registry by ``type``, and the hook still saves its labels and fills model and sampler."""
+
+    class CameraClusteringHook(ClusteringHook):
+        """Labels = camera ids: a stand-in for another label generator."""
+
+        def label(self, feats, camids):
+            self.seen = (feats.shape, camids.copy())
+            return camids.astype(np.int64)
+
+    HOOKS.register_module(module=CameraClusteringHook, force=True)
+    feats, pids = blobs()
+    camids = np.arange(len(pids)) % 3
+    runner, loader, dataset = make_runner(tmp_path, feats, camids, pids)
+    hook = HOOKS.build(dict(type='CameraClusteringHook', extract_pipeline=[]))
+    assert type(hook) is CameraClusteringHook
+    hook.loader = _Loader(loader, dataset)
+    hook.before_train_epoch(runner)
+    assert hook.seen[0] == feats.shape and np.array_equal(hook.seen[1], camids)
+    assert np.array_equal(runner.train_dataloader.sampler.labels, camids)
+    assert runner.model.cluster_memory.num_clusters == 3
+    assert np.array_equal(np.load(tmp_path / 'pseudo_labels' / 'epoch_000.npy'), camids)
 
 
 def test_invalid_hyperparameters():

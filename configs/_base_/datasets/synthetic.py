@@ -1,5 +1,5 @@
 # The generated demo set (tools/make_synthetic_reid.py data/synthetic --preset small), a folder
-# in Market-1501 layout, read at 64x32 so that the demo trains in minutes on a laptop CPU.
+# in Market-1501 layout, read at 64x32 for a CPU (docs/synthetic_data.md).
 _base_ = ['./market1501.py']
 data_root = 'data/synthetic'
 source = 'folder'

@@ -1,6 +1,5 @@
-# The generated set (tools/make_synthetic_reid.py data/synthetic --preset small), a folder in
-# Market-1501 layout, read at 128x64: half the papers' 256x128, so that an ImageNet
-# EfficientNet-Lite0 trains in minutes on a 2-core CPU.
+# The generated set (tools/make_synthetic_reid.py data/synthetic --preset small), read at
+# 128x64, half the papers' 256x128, for an ImageNet EfficientNet-Lite0 on a CPU.
 _base_ = ['./synthetic.py']
 height, width = 128, 64
 norm = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])

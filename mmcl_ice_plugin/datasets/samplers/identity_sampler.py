@@ -3,16 +3,27 @@ from typing import Iterator, Optional
 
 import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
-from torch.utils.data import Sampler
+from torch.utils.data import Dataset, Sampler
 
 from ...registry import DATA_SAMPLERS
 
 
 def sample_instances(groups: np.ndarray, starts: np.ndarray, counts: np.ndarray,
                      num_instances: int, rng: np.random.Generator) -> np.ndarray:
-    """Pick ``num_instances`` members of every group: distinct members when the group has
-    enough (its first ``num_instances`` in ``groups``, which the caller shuffled), drawn with
-    replacement otherwise. Returns an array ``(num_groups, num_instances)`` of members.
+    """Pick ``num_instances`` members of every group.
+
+    Distinct members when the group has enough (its first ``num_instances`` in ``groups``,
+    which the caller shuffled), drawn with replacement otherwise.
+
+    Args:
+        groups (np.ndarray): Members, grouped (each group contiguous).
+        starts (np.ndarray): ``(G,)`` start of each group in ``groups``.
+        counts (np.ndarray): ``(G,)`` size of each group.
+        num_instances (int): Members picked per group.
+        rng (np.random.Generator): The random generator.
+
+    Returns:
+        np.ndarray: ``(G, num_instances)`` members.
     """
     counts = counts[:, None]
     slots = np.arange(num_instances)[None, :]
@@ -23,8 +34,10 @@ def sample_instances(groups: np.ndarray, starts: np.ndarray, counts: np.ndarray,
 
 @DATA_SAMPLERS.register_module()
 class IdentitySampler(Sampler):
-    """Yields ``num_instances`` images of each identity in turn (torchreid's
-    ``RandomIdentitySampler`` rule), so a batch of ``P * num_instances`` holds P identities.
+    """PxK sampler: ``num_instances`` images of each ground-truth identity in turn.
+
+    torchreid's ``RandomIdentitySampler`` rule, so a batch of ``P * num_instances`` holds P
+    identities.
 
     An epoch is ``rounds`` passes over all identities (``rounds`` = mean images per identity /
     ``num_instances``, at least 1), identities shuffled in each pass, instances drawn without
@@ -32,12 +45,15 @@ class IdentitySampler(Sampler):
     several ranks each rank takes its share of the identity groups (equal length on all ranks).
 
     Args:
-        dataset: a dataset with a ``pids`` array (ground-truth identity per item).
-        num_instances: K, images per identity in a batch (the batch size must be a multiple).
-        seed: base seed; synchronised across ranks when ``None``.
+        dataset (Dataset): A dataset with a ``pids`` array (ground-truth identity per item).
+        num_instances (int): K, images per identity in a batch (the batch size must be a
+            multiple). Defaults to 4.
+        seed (int, optional): Base seed; None draws one synchronised across ranks.
+            Defaults to None.
     """
 
-    def __init__(self, dataset, num_instances: int = 4, seed: Optional[int] = None) -> None:
+    def __init__(self, dataset: Dataset, num_instances: int = 4,
+                 seed: Optional[int] = None) -> None:
         if num_instances < 1:
             raise ValueError(f'num_instances must be >= 1 (config key '
                              f'train_dataloader.sampler.num_instances), got {num_instances}.')
@@ -69,4 +85,5 @@ class IdentitySampler(Sampler):
         return self.groups_per_rank * self.num_instances
 
     def set_epoch(self, epoch: int) -> None:
+        """Set the epoch (int) that, with the seed, decides the order."""
         self.epoch = epoch

@@ -3,7 +3,7 @@ from typing import Iterator, Optional
 
 import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
-from torch.utils.data import Sampler
+from torch.utils.data import Dataset, Sampler
 
 from ...registry import DATA_SAMPLERS
 
@@ -12,11 +12,21 @@ def camera_aware_instances(members: np.ndarray, member_cams: np.ndarray, sizes: 
                            num_instances: int, rng: np.random.Generator) -> np.ndarray:
     """Pick ``num_instances`` images for each row (one identity occurrence) by ICE's rule.
 
-    ``members``/``member_cams``: ``(S, M)`` image indices and cameras of each row's identity,
-    padded past ``sizes[s]``. Per row: one random image from each camera the identity appears
+    Per row: one random image from each camera the identity appears
     in; if that is fewer than K, fill with other images of the identity (without replacement
     when enough remain, with replacement otherwise, from all its images when every image is a
-    camera representative); if it is K or more, keep K of them at random. Returns ``(S, K)``.
+    camera representative); if it is K or more, keep K of them at random.
+
+    Args:
+        members (np.ndarray): ``(S, M)`` image indices of each row's identity, padded past
+            ``sizes[s]``.
+        member_cams (np.ndarray): ``(S, M)`` their cameras.
+        sizes (np.ndarray): ``(S,)`` number of images of each row's identity.
+        num_instances (int): K, images picked per row.
+        rng (np.random.Generator): The random generator.
+
+    Returns:
+        np.ndarray: ``(S, K)`` image indices.
     """
     num_rows, width = members.shape
     valid = np.arange(width)[None, :] < sizes[:, None]
@@ -51,9 +61,14 @@ def camera_aware_instances(members: np.ndarray, member_cams: np.ndarray, sizes: 
 
 @DATA_SAMPLERS.register_module()
 class PseudoIdentitySampler(Sampler):
-    """ICE's sampler (Chen et al., ICCV 2021): batches of P pseudo identities x K instances,
-    identities in random order, instances by :func:`camera_aware_instances`. Outliers
-    (label -1) are never sampled.
+    """ICE's camera-aware PxK sampler over pseudo identities.
+
+    Reference:
+        H. Chen, B. Lagadec, F. Bremond. ICE: Inter-instance Contrastive Encoding for
+        Unsupervised Person Re-identification. ICCV 2021. https://arxiv.org/abs/2103.16364
+
+    Batches of P pseudo identities x K instances, identities in random order, instances by
+    :func:`camera_aware_instances`. Outliers (label -1) are never sampled.
 
     The length is fixed, ``iters_per_epoch * batch_size`` per rank, whatever the clustering
     gives (identities are cycled through fresh random orders as needed). Labels arrive each
@@ -61,14 +76,15 @@ class PseudoIdentitySampler(Sampler):
     ``seed + epoch``; with several ranks each rank draws its own share of the batches.
 
     Args:
-        dataset: the train set (with a ``camids`` array).
-        batch_size: B = P * K, per rank.
-        num_instances: K (4 in ICE).
-        iters_per_epoch: 400 in ICE.
-        seed: synchronised across ranks when ``None``.
+        dataset (Dataset): The train set (with a ``camids`` array).
+        batch_size (int): B = P * K, per rank. Defaults to 32.
+        num_instances (int): K. Defaults to 4.
+        iters_per_epoch (int): Batches per epoch and rank. Defaults to 400.
+        seed (int, optional): Base seed; None draws one synchronised across ranks.
+            Defaults to None.
     """
 
-    def __init__(self, dataset, batch_size: int = 32, num_instances: int = 4,
+    def __init__(self, dataset: Dataset, batch_size: int = 32, num_instances: int = 4,
                  iters_per_epoch: int = 400, seed: Optional[int] = None) -> None:
         if num_instances < 1 or batch_size % num_instances:
             raise ValueError(
@@ -85,6 +101,11 @@ class PseudoIdentitySampler(Sampler):
         self.labels: Optional[np.ndarray] = None
 
     def set_labels(self, labels: np.ndarray) -> None:
+        """Set the pseudo labels of the epoch.
+
+        Args:
+            labels (np.ndarray): ``(N,)`` pseudo label of every train image, -1 for outliers.
+        """
         labels = np.asarray(labels)
         if labels.shape != self.cams.shape:
             raise ValueError(f'{len(labels)} pseudo labels for a train set of {len(self.cams)}')
@@ -93,6 +114,7 @@ class PseudoIdentitySampler(Sampler):
         self.labels = labels
 
     def set_epoch(self, epoch: int) -> None:
+        """Set the epoch (int) that, with the seed, decides the order."""
         self.epoch = epoch
 
     def __len__(self) -> int:

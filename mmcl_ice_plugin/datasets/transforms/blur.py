@@ -12,8 +12,12 @@ from mmcl_ice_plugin.registry import TRANSFORMS
 class GaussianBlur:
     """Blur with ``sigma ~ U[sigma_min, sigma_max]`` drawn from Python's ``random``.
 
-    Source: SimCLR (Chen et al., ICML 2020) as implemented in MoCo v2 and ICE (Chen et al.,
-    ICCV 2021): PIL's ``ImageFilter.GaussianBlur(radius=sigma)`` with ``sigma=(0.1, 2.0)``. ICE
+    Reference:
+        T. Chen, S. Kornblith, M. Norouzi, G. Hinton. A Simple Framework for Contrastive
+        Learning of Visual Representations. ICML 2020. https://arxiv.org/abs/2002.05709
+
+    As implemented in MoCo v2 and ICE (Chen et al., ICCV 2021): PIL's
+    ``ImageFilter.GaussianBlur(radius=sigma)`` with ``sigma=(0.1, 2.0)``. ICE
     applies it with probability 0.5: ``dict(type='RandomApply', transforms=[dict(
     type='GaussianBlur', sigma=(0.1, 2.0))], p=0.5)``.
 
@@ -21,9 +25,11 @@ class GaussianBlur:
     that kernel, PIL images or tensors); the sigma is still drawn from Python's ``random``.
 
     Args:
-        sigma: ``(min, max)`` of the uniform sigma, or one fixed sigma. Default: (0.1, 2.0).
-        kernel_size: None for PIL's blur (PIL images only, the reference); an odd int or
-            ``(kx, ky)`` for torchvision's truncated kernel.
+        sigma (float | Sequence[float]): ``(min, max)`` of the uniform sigma, or one fixed
+            sigma. Defaults to (0.1, 2.0).
+        kernel_size (int | Sequence[int], optional): An odd int or ``(kx, ky)`` for
+            torchvision's truncated kernel; None for PIL's blur (PIL images only, the
+            reference). Defaults to None.
     """
 
     def __init__(self,

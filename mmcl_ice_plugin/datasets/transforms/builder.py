@@ -29,6 +29,12 @@ def build_transform(cfg: TransformConfig) -> Callable:
     registry knows (mmcv's ``RandomFlip``, ``LoadImageFromFile``, ...) works on result dicts,
     not images, and is refused. Scope-prefixed (``'mmcv.Resize'``) or dotted import paths
     (``'torchvision.transforms.RandomVerticalFlip'``) are taken as the writer's explicit choice.
+
+    Args:
+        cfg (dict | Callable): ``dict(type='Name', **params)`` or a built transform.
+
+    Returns:
+        Callable: The transform.
     """
     if not isinstance(cfg, Mapping):
         if callable(cfg):
@@ -71,6 +77,18 @@ def build_pipeline(cfg: PipelineConfig,
 
     Strings and dicts cannot be mixed in one list (the torchreid ordering rule would be
     ambiguous). Configs are never modified.
+
+    Args:
+        cfg (str | dict | Sequence | Callable, optional): The pipeline config, as above.
+        height (int): Output height of torchreid-style pipelines. Defaults to 256.
+        width (int): Output width of torchreid-style pipelines. Defaults to 128.
+        norm_mean (Sequence[float], optional): Normalisation mean of torchreid-style
+            pipelines. Defaults to ImageNet's.
+        norm_std (Sequence[float], optional): Normalisation std of torchreid-style
+            pipelines. Defaults to ImageNet's.
+
+    Returns:
+        Callable: PIL image in, tensor (or list of tensors) out.
     """
     if cfg is None or isinstance(cfg, str):
         cfg = [] if cfg is None else [cfg]
@@ -100,7 +118,14 @@ def build_pipeline(cfg: PipelineConfig,
 
 
 def build_transform_list(cfgs: Union[TransformConfig, Sequence[TransformConfig]]) -> List[Callable]:
-    """Build every entry of a list of transform configs (a single config counts as a list)."""
+    """Build every entry of a list of transform configs (a single config counts as a list).
+
+    Args:
+        cfgs (dict | Callable | Sequence[dict | Callable]): The transform configs.
+
+    Returns:
+        list[Callable]: The transforms, in order.
+    """
     if isinstance(cfgs, Mapping) or callable(cfgs):
         cfgs = [cfgs]
     return [build_transform(cfg) for cfg in cfgs]

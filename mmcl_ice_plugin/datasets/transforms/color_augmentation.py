@@ -8,13 +8,16 @@ from mmcl_ice_plugin.registry import TRANSFORMS
 class ColorAugmentation(torchreid_transforms.ColorAugmentation):
     """Add PCA lighting noise to an RGB tensor with probability ``p`` (torchreid's, unchanged).
 
-    Source: Krizhevsky et al., *ImageNet Classification with Deep Convolutional Neural
-    Networks*, NIPS 2012, as in torchreid 0.2.5: ``alpha ~ N(0, 0.1^2)`` per eigenvector of
+    Reference:
+        A. Krizhevsky, I. Sutskever, G. Hinton. ImageNet Classification with Deep
+        Convolutional Neural Networks. NIPS 2012.
+
+    As in torchreid 0.2.5: ``alpha ~ N(0, 0.1^2)`` per eigenvector of
     ImageNet's RGB covariance; the resulting per-channel offset is added to the whole image.
     Works on 3-channel tensors (after ``ToTensor``).
 
     Args:
-        p: probability of adding the noise. Default: 0.5.
+        p (float): Probability of adding the noise. Defaults to 0.5.
     """
 
     def __repr__(self) -> str:

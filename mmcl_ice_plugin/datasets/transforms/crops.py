@@ -15,8 +15,12 @@ from .interpolation import Interpolation, to_interpolation_mode, to_pil_resample
 class RandomSizedRectCrop:
     """Crop a random rectangle of random area and tall aspect, then resize it to height x width.
 
-    Source: the MMCL reference code (Wang & Zhang, CVPR 2020; ``RandomSizedRectCrop`` of
-    open-reid, which MMCL uses as the first train transform, on the raw image). Per attempt:
+    Reference:
+        D. Wang, S. Zhang. Unsupervised Person Re-identification via Multi-label
+        Classification. CVPR 2020. https://arxiv.org/abs/2004.09228
+
+    As the MMCL reference code does it (``RandomSizedRectCrop`` of open-reid, which MMCL uses
+    as the first train transform, on the raw image). Per attempt:
     area fraction ``a ~ U(area_range)`` of the input's area, aspect ``r = h/w ~
     U(aspect_range)``, ``h = round(sqrt(a * H * W * r))``, ``w = round(sqrt(a * H * W / r))``;
     the crop is accepted if ``w <= W`` and ``h <= H`` (and neither side rounds to 0, which only
@@ -29,13 +33,15 @@ class RandomSizedRectCrop:
     aspect ranges (by at most one pixel per side), exactly as in the reference.
 
     Args:
-        height: output height.
-        width: output width.
-        area_range: range of the crop's area fraction. Default: (0.64, 1.0).
-        aspect_range: range of the crop's height/width. Default: (2.0, 3.0).
-        max_attempts: attempts before falling back to a plain resize. Default: 10.
-        interpolation: resize interpolation. Default: ``'bilinear'`` (the reference's PIL
-            bilinear).
+        height (int): Output height.
+        width (int): Output width.
+        area_range (Sequence[float]): Range of the crop's area fraction.
+            Defaults to (0.64, 1.0).
+        aspect_range (Sequence[float]): Range of the crop's height/width.
+            Defaults to (2.0, 3.0).
+        max_attempts (int): Attempts before falling back to a plain resize. Defaults to 10.
+        interpolation (str | int | InterpolationMode): Resize interpolation. Defaults to
+            ``'bilinear'`` (the reference's PIL bilinear).
     """
 
     def __init__(self,
@@ -57,7 +63,11 @@ class RandomSizedRectCrop:
         self.interpolation = to_interpolation_mode(interpolation)
 
     def get_params(self, img) -> Optional[Tuple[int, int, int, int]]:
-        """Draw ``(top, left, h, w)`` of an accepted crop, or None when every attempt failed."""
+        """Draw ``(top, left, h, w)`` of an accepted crop, or None when every attempt failed.
+
+        Args:
+            img (PIL.Image.Image | torch.Tensor): The input image.
+        """
         img_w, img_h = F.get_image_size(img)
         area = img_w * img_h
         for _ in range(self.max_attempts):
@@ -94,10 +104,11 @@ class Random2DTranslation(torchreid_transforms.Random2DTranslation):
     x width. Works on PIL images.
 
     Args:
-        height: output height.
-        width: output width.
-        p: probability of the enlarge-and-crop. Default: 0.5.
-        interpolation: resize interpolation. Default: ``'bilinear'`` (torchreid's).
+        height (int): Output height.
+        width (int): Output width.
+        p (float): Probability of the enlarge-and-crop. Defaults to 0.5.
+        interpolation (str | int | InterpolationMode): Resize interpolation. Defaults to
+            ``'bilinear'`` (torchreid's).
     """
 
     def __init__(self,

@@ -14,11 +14,14 @@ from .normalization import IMAGENET_MEAN
 class RandomErasing:
     """Erase one random rectangle of a (normalised) tensor image, filling it with ``mean``.
 
-    Source: Zhong et al., *Random Erasing Data Augmentation*, AAAI 2020; parameterised and
-    drawn as torchreid's ``RandomErasing`` (torchreid 0.2.5), which the ICE and MMCL reference
-    codes also follow. Unlike torchvision's ``RandomErasing`` (``p``, ``scale``, ``ratio``,
-    ``value``), this one keeps torchreid's names and random draws. With probability
-    ``probability``, up to ``max_attempts`` times: area fraction ``~ U(sl, sh)``, aspect
+    Reference:
+        Z. Zhong, L. Zheng, G. Kang, S. Li, Y. Yang. Random Erasing Data Augmentation.
+        AAAI 2020. https://arxiv.org/abs/1708.04896
+
+    Parameterised and drawn as torchreid's ``RandomErasing`` (torchreid 0.2.5), which the ICE
+    and MMCL reference codes also follow. Unlike torchvision's ``RandomErasing`` (``p``,
+    ``scale``, ``ratio``, ``value``), this one keeps torchreid's names and random draws. With
+    probability ``probability``, up to ``max_attempts`` times: area fraction ``~ U(sl, sh)``, aspect
     ``h/w ~ U(r1, r2)``, ``h = round(sqrt(area * aspect))``, ``w = round(sqrt(area / aspect))``;
     the first rectangle that fits is placed uniformly (``top = randint(0, H - h)`` then
     ``left = randint(0, W - w)``) and channel ``c`` is set to ``mean[c]``.
@@ -33,16 +36,18 @@ class RandomErasing:
     r2=3.0, strict_fit=False``.
 
     Args:
-        probability: probability of erasing. Default: 0.5.
-        sl: minimum erased area fraction. Default: 0.02.
-        sh: maximum erased area fraction. Default: 0.4.
-        r1: minimum aspect (height/width). Default: 0.3.
-        mean: per-channel fill value. Default: ImageNet mean.
-        r2: maximum aspect; None for ``1 / r1`` (torchreid, ICE). MMCL's code draws from
-            ``U(0.3, 3)``, i.e. ``r2=3.0``.
-        strict_fit: a rectangle must be strictly smaller than the image on both sides
-            (torchreid, ICE). False accepts sides equal to the image's (MMCL's code).
-        max_attempts: rectangles drawn before giving up (image unchanged). Default: 100.
+        probability (float): Probability of erasing. Defaults to 0.5.
+        sl (float): Minimum erased area fraction. Defaults to 0.02.
+        sh (float): Maximum erased area fraction. Defaults to 0.4.
+        r1 (float): Minimum aspect (height/width). Defaults to 0.3.
+        mean (Sequence[float]): Per-channel fill value. Defaults to the ImageNet mean.
+        r2 (float, optional): Maximum aspect; None for ``1 / r1`` (torchreid, ICE). MMCL's
+            code draws from ``U(0.3, 3)``, i.e. ``r2=3.0``. Defaults to None.
+        strict_fit (bool): Whether a rectangle must be strictly smaller than the image on
+            both sides (torchreid, ICE); False accepts sides equal to the image's (MMCL's
+            code). Defaults to True.
+        max_attempts (int): Rectangles drawn before giving up (image unchanged).
+            Defaults to 100.
     """
 
     def __init__(self,
@@ -71,7 +76,11 @@ class RandomErasing:
         self.max_attempts = max_attempts
 
     def get_params(self, img: torch.Tensor) -> Optional[Tuple[int, int, int, int]]:
-        """Draw ``(top, left, h, w)`` of the rectangle to erase, or None to leave ``img`` as is."""
+        """Draw ``(top, left, h, w)`` of the rectangle to erase, or None to leave ``img`` as is.
+
+        Args:
+            img (torch.Tensor): ``(C, H, W)`` image.
+        """
         if random.uniform(0, 1) > self.probability:
             return None
         img_h, img_w = img.shape[-2:]

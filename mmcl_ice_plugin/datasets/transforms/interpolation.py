@@ -23,7 +23,14 @@ _MODE_TO_PIL_CODE[InterpolationMode.NEAREST_EXACT] = 0
 
 
 def to_interpolation_mode(value: Interpolation) -> InterpolationMode:
-    """Convert a name (``'bicubic'``), a PIL code (``3``) or a mode to an ``InterpolationMode``."""
+    """Convert a name (``'bicubic'``), a PIL code (``3``) or a mode to an ``InterpolationMode``.
+
+    Args:
+        value (str | int | InterpolationMode): The interpolation.
+
+    Returns:
+        InterpolationMode: torchvision's mode.
+    """
     if isinstance(value, InterpolationMode):
         return value
     if isinstance(value, str):
@@ -39,5 +46,12 @@ def to_interpolation_mode(value: Interpolation) -> InterpolationMode:
 
 
 def to_pil_resample(value: Interpolation) -> int:
-    """Convert a name, a PIL code or an ``InterpolationMode`` to PIL's resampling code."""
+    """Convert a name, a PIL code or an ``InterpolationMode`` to PIL's resampling code.
+
+    Args:
+        value (str | int | InterpolationMode): The interpolation.
+
+    Returns:
+        int: PIL's resampling code.
+    """
     return _MODE_TO_PIL_CODE[to_interpolation_mode(value)]

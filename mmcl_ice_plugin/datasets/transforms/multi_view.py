@@ -17,11 +17,14 @@ class MultiView:
     original image, untouched by the other views.
 
     Args:
-        views: one pipeline config per view, in any form :func:`build_pipeline` accepts.
-        height: output height of views written as torchreid names. Default: 256.
-        width: output width of views written as torchreid names. Default: 128.
-        norm_mean: normalisation mean of such views; None for ImageNet.
-        norm_std: normalisation std of such views; None for ImageNet.
+        views (Sequence): One pipeline config per view, in any form :func:`build_pipeline`
+            accepts.
+        height (int): Output height of views written as torchreid names. Defaults to 256.
+        width (int): Output width of views written as torchreid names. Defaults to 128.
+        norm_mean (Sequence[float], optional): Normalisation mean of such views; None for
+            ImageNet's. Defaults to None.
+        norm_std (Sequence[float], optional): Normalisation std of such views; None for
+            ImageNet's. Defaults to None.
     """
 
     def __init__(self,

@@ -18,9 +18,11 @@ class Normalize(T.Normalize):
     0-255 convention and would silently wreck the input.
 
     Args:
-        mean: per-channel mean in [0, 1]. Default: ImageNet ``(0.485, 0.456, 0.406)``.
-        std: per-channel standard deviation in (0, 1]. Default: ImageNet ``(0.229, 0.224, 0.225)``.
-        inplace: normalise the tensor in place. Default: False.
+        mean (Sequence[float]): Per-channel mean in [0, 1]. Defaults to ImageNet's
+            ``(0.485, 0.456, 0.406)``.
+        std (Sequence[float]): Per-channel standard deviation in (0, 1]. Defaults to
+            ImageNet's ``(0.229, 0.224, 0.225)``.
+        inplace (bool): Whether to normalise the tensor in place. Defaults to False.
     """
 
     def __init__(self,

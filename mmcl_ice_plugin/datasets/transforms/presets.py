@@ -37,6 +37,17 @@ def eval_pipeline(height: int = 256,
     """Test pipeline (evaluation, feature extraction): resize, to tensor, normalise.
 
     Deterministic. Named ``eval_`` so that pytest never collects it as a test.
+
+    Args:
+        height (int): Output height. Defaults to 256.
+        width (int): Output width. Defaults to 128.
+        norm_mean (Sequence[float]): Normalisation mean. Defaults to ImageNet's.
+        norm_std (Sequence[float]): Normalisation std. Defaults to ImageNet's.
+        interpolation (str | int | InterpolationMode): Resize interpolation.
+            Defaults to ``'bicubic'`` (both reference codes).
+
+    Returns:
+        list[dict]: The transform configs.
     """
     return [
         dict(type='Resize', size=(height, width), interpolation=interpolation),
@@ -52,8 +63,17 @@ def mmcl_train_pipeline(height: int = 256,
     """MMCL's train augmentation: rectangle crop, flip, rotation, colour jitter, erasing.
 
     The erasing follows MMCL's code, not torchreid's: aspect ``U(0.3, 3.0)`` (torchreid and
-    ICE: up to ``1/0.3 = 3.33``, the "0.3-3.3" of ALGORITHMS.md) and rectangles may span the
-    whole height or width (``strict_fit=False``). ``r2=None, strict_fit=True`` gives torchreid's.
+    ICE: up to ``1/0.3 = 3.33``) and rectangles may span the whole height or width
+    (``strict_fit=False``). ``r2=None, strict_fit=True`` gives torchreid's.
+
+    Args:
+        height (int): Output height. Defaults to 256.
+        width (int): Output width. Defaults to 128.
+        norm_mean (Sequence[float]): Normalisation mean. Defaults to ImageNet's.
+        norm_std (Sequence[float]): Normalisation std. Defaults to ImageNet's.
+
+    Returns:
+        list[dict]: The transform configs.
     """
     return [
         dict(type='RandomSizedRectCrop', height=height, width=width, area_range=(0.64, 1.0),
@@ -72,7 +92,17 @@ def ice_strong_pipeline(height: int = 256,
                         width: int = 128,
                         norm_mean: Sequence[float] = IMAGENET_MEAN,
                         norm_std: Sequence[float] = IMAGENET_STD) -> List[Config]:
-    """ICE's strong view: bicubic resize, pad 10 + crop, flip, blur (p 0.5), erasing (p 0.6)."""
+    """ICE's strong view: bicubic resize, pad 10 + crop, flip, blur (p 0.5), erasing (p 0.6).
+
+    Args:
+        height (int): Output height. Defaults to 256.
+        width (int): Output width. Defaults to 128.
+        norm_mean (Sequence[float]): Normalisation mean. Defaults to ImageNet's.
+        norm_std (Sequence[float]): Normalisation std. Defaults to ImageNet's.
+
+    Returns:
+        list[dict]: The transform configs.
+    """
     return [
         dict(type='Resize', size=(height, width), interpolation='bicubic'),
         dict(type='Pad', padding=10),
@@ -91,7 +121,17 @@ def ice_weak_pipeline(height: int = 256,
                       width: int = 128,
                       norm_mean: Sequence[float] = IMAGENET_MEAN,
                       norm_std: Sequence[float] = IMAGENET_STD) -> List[Config]:
-    """ICE's weak view: bicubic resize, to tensor, normalise (same as the test pipeline)."""
+    """ICE's weak view: bicubic resize, to tensor, normalise (same as the test pipeline).
+
+    Args:
+        height (int): Output height. Defaults to 256.
+        width (int): Output width. Defaults to 128.
+        norm_mean (Sequence[float]): Normalisation mean. Defaults to ImageNet's.
+        norm_std (Sequence[float]): Normalisation std. Defaults to ImageNet's.
+
+    Returns:
+        list[dict]: The transform configs.
+    """
     return eval_pipeline(height, width, norm_mean, norm_std, interpolation='bicubic')
 
 
@@ -99,7 +139,17 @@ def ice_train_pipeline(height: int = 256,
                        width: int = 128,
                        norm_mean: Sequence[float] = IMAGENET_MEAN,
                        norm_std: Sequence[float] = IMAGENET_STD) -> Config:
-    """ICE's training item: ``MultiView`` of [strong, weak, strong], each an independent draw."""
+    """ICE's training item: ``MultiView`` of [strong, weak, strong], each an independent draw.
+
+    Args:
+        height (int): Output height. Defaults to 256.
+        width (int): Output width. Defaults to 128.
+        norm_mean (Sequence[float]): Normalisation mean. Defaults to ImageNet's.
+        norm_std (Sequence[float]): Normalisation std. Defaults to ImageNet's.
+
+    Returns:
+        dict: The ``MultiView`` config.
+    """
     args = (height, width, norm_mean, norm_std)
     return dict(type='MultiView',
                 views=[ice_strong_pipeline(*args), ice_weak_pipeline(*args),

@@ -17,8 +17,9 @@ class RandomApply(T.RandomApply):
     ``RandomApply(transforms, prob)`` in the ``mmcl_ice_plugin`` scope only; ``prob`` is refused.
 
     Args:
-        transforms: transform configs (``dict(type=...)``) or callables, or a single one.
-        p: probability of applying them. Default: 0.5.
+        transforms (dict | Callable | Sequence[dict | Callable]): Transform configs
+            (``dict(type=...)``) or callables, or a single one.
+        p (float): Probability of applying them. Defaults to 0.5.
     """
 
     def __init__(self,

@@ -11,8 +11,11 @@ from mmcl_ice_plugin.registry import TRANSFORMS
 class RandomPatch(torchreid_transforms.RandomPatch):
     """Paste a patch taken from earlier images to simulate occlusion (torchreid's ``RandomPatch``).
 
-    Source: Zhou et al., *Omni-Scale Feature Learning for Person Re-Identification*, ICCV 2019
-    (torchreid 0.2.5). Each call stores a random patch of the input in a pool (capacity
+    Reference:
+        K. Zhou, Y. Yang, A. Cavallaro, T. Xiang. Omni-Scale Feature Learning for Person
+        Re-Identification. ICCV 2019. https://arxiv.org/abs/1905.00953
+
+    As torchreid 0.2.5 does it. Each call stores a random patch of the input in a pool (capacity
     ``pool_capacity``); once the pool holds ``min_sample_size`` patches, with probability
     ``prob_happen`` a random pooled patch (maybe flipped, maybe rotated by up to 10 degrees) is
     pasted at a random position. Same random draws as torchreid, with two differences that
@@ -20,9 +23,17 @@ class RandomPatch(torchreid_transforms.RandomPatch):
     place, and a pooled patch larger than the current image is not pasted (torchreid raises).
     The pool lives in each dataloader worker's copy of the pipeline.
 
-    Args (torchreid's defaults): prob_happen=0.5, pool_capacity=50000, min_sample_size=100,
-    patch_min_area=0.01, patch_max_area=0.5, patch_min_ratio=0.1, prob_rotate=0.5,
-    prob_flip_leftright=0.5.
+    Args:
+        prob_happen (float): Probability of pasting a patch. Defaults to 0.5.
+        pool_capacity (int): Patches kept in the pool. Defaults to 50000.
+        min_sample_size (int): Pooled patches needed before any is pasted. Defaults to 100.
+        patch_min_area (float): Minimum patch area fraction. Defaults to 0.01.
+        patch_max_area (float): Maximum patch area fraction. Defaults to 0.5.
+        patch_min_ratio (float): Minimum patch aspect; the maximum is its inverse.
+            Defaults to 0.1.
+        prob_rotate (float): Probability of rotating a pasted patch. Defaults to 0.5.
+        prob_flip_leftright (float): Probability of flipping a pasted patch.
+            Defaults to 0.5.
     """
 
     def __call__(self, img: Image.Image) -> Image.Image:

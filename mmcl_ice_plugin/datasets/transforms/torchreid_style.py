@@ -35,12 +35,18 @@ def torchreid_transforms_cfg(transforms: Union[None, str, Sequence[str]] = 'rand
     """Expand torchreid names to the explicit list of transform configs torchreid would run.
 
     Args:
-        transforms: names among :data:`TORCHREID_TRANSFORM_NAMES` (case-insensitive), one name
-            or None. Default: ``'random_flip'`` (torchreid's default).
-        height: output height. Default: 256.
-        width: output width. Default: 128.
-        norm_mean: normalisation mean (also the erasing fill); None for ImageNet.
-        norm_std: normalisation std; None for ImageNet.
+        transforms (str | Sequence[str], optional): Names among
+            :data:`TORCHREID_TRANSFORM_NAMES` (case-insensitive), one name or None.
+            Defaults to ``'random_flip'`` (torchreid's default).
+        height (int): Output height. Defaults to 256.
+        width (int): Output width. Defaults to 128.
+        norm_mean (Sequence[float], optional): Normalisation mean (also the erasing fill);
+            None for ImageNet's. Defaults to None.
+        norm_std (Sequence[float], optional): Normalisation std; None for ImageNet's.
+            Defaults to None.
+
+    Returns:
+        list[dict]: The transform configs, in torchreid's order.
     """
     if transforms is None:
         transforms = []
@@ -80,7 +86,16 @@ class TorchreidTransforms(T.Compose):
 
     ``dict(type='TorchreidTransforms', transforms=['random_flip', 'random_erase'], height=256,
     width=128)`` gives the same images as torchreid's own pipeline under the same random state.
-    Arguments as :func:`torchreid_transforms_cfg`.
+
+    Args:
+        transforms (str | Sequence[str], optional): torchreid names, as
+            :func:`torchreid_transforms_cfg`. Defaults to ``'random_flip'``.
+        height (int): Output height. Defaults to 256.
+        width (int): Output width. Defaults to 128.
+        norm_mean (Sequence[float], optional): Normalisation mean; None for ImageNet's.
+            Defaults to None.
+        norm_std (Sequence[float], optional): Normalisation std; None for ImageNet's.
+            Defaults to None.
     """
 
     def __init__(self,

@@ -30,11 +30,12 @@ class Resize(T.Resize):
     """torchvision ``Resize``; ``size=(height, width)`` gives exactly that size.
 
     Args:
-        size: ``(height, width)``, or an int for the shorter side.
-        interpolation: ``'bilinear'`` (default, torchreid), ``'bicubic'`` (MMCL and ICE
-            reference code, ``interpolation=3``), ``'nearest'``, ... or a PIL code.
-        max_size: see torchvision. Default: None.
-        antialias: see torchvision (always on for PIL images). Default: True.
+        size (int | Sequence[int]): ``(height, width)``, or an int for the shorter side.
+        interpolation (str | int | InterpolationMode): ``'bilinear'`` (torchreid),
+            ``'bicubic'`` (MMCL and ICE reference code, ``interpolation=3``), ``'nearest'``,
+            ... or a PIL code. Defaults to ``'bilinear'``.
+        max_size (int, optional): See torchvision. Defaults to None.
+        antialias (bool): See torchvision (always on for PIL images). Defaults to True.
     """
 
     def __init__(self,
@@ -50,11 +51,15 @@ class RandomRotation(T.RandomRotation):
     """torchvision ``RandomRotation``: angle ~ U[-degrees, degrees] (MMCL uses ``degrees=10``).
 
     Args:
-        degrees: a number d for [-d, d] or a ``(min, max)`` range.
-        interpolation: default ``'nearest'`` (torchvision's default, as MMCL runs it).
-        expand: grow the canvas to hold the rotated image. Default: False.
-        center: rotation centre; None for the image centre.
-        fill: value of the pixels outside the rotated image. Default: 0.
+        degrees (float | Sequence[float]): A number d for [-d, d] or a ``(min, max)`` range.
+        interpolation (str | int | InterpolationMode): Defaults to ``'nearest'``
+            (torchvision's default, as MMCL runs it).
+        expand (bool): Whether to grow the canvas to hold the rotated image.
+            Defaults to False.
+        center (Sequence[int], optional): Rotation centre; None for the image centre.
+            Defaults to None.
+        fill (float | Sequence[float]): Value of the pixels outside the rotated image.
+            Defaults to 0.
     """
 
     def __init__(self,
@@ -71,11 +76,12 @@ class RandomResizedCrop(T.RandomResizedCrop):
     """torchvision ``RandomResizedCrop`` (``ratio`` is width/height, torchvision's convention).
 
     Args:
-        size: output ``(height, width)``.
-        scale: range of the crop's area fraction. Default: (0.08, 1.0).
-        ratio: range of the crop's width/height. Default: (3/4, 4/3).
-        interpolation: default ``'bilinear'``.
-        antialias: see torchvision. Default: True.
+        size (int | Sequence[int]): Output ``(height, width)``.
+        scale (tuple[float, float]): Range of the crop's area fraction.
+            Defaults to (0.08, 1.0).
+        ratio (tuple[float, float]): Range of the crop's width/height. Defaults to (3/4, 4/3).
+        interpolation (str | int | InterpolationMode): Defaults to ``'bilinear'``.
+        antialias (bool): See torchvision. Defaults to True.
     """
 
     def __init__(self,

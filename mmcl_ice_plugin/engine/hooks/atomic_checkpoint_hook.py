@@ -13,8 +13,7 @@ from ..atomic_local_backend import atomic_write, remove_partial_files
 
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
-    """``CheckpointHook`` (same arguments: ``interval``, ``max_keep_ckpts``, ``save_last``,
-    ``save_best``, ``by_epoch``, ...) made safe against a process killed while saving.
+    """mmengine's ``CheckpointHook`` made safe against a process killed while saving.
 
     mmengine's hook deletes the oldest checkpoint beyond ``max_keep_ckpts`` first, then writes
     the new file in place, then ``last_checkpoint``: a SIGKILL in between leaves a truncated
@@ -32,6 +31,16 @@ class AtomicCheckpointHook(CheckpointHook):
     stored in them are mmengine's, and so is the rest: with ``save_best`` the previous best
     checkpoint is still deleted before the new one is written (``--resume`` does not use it),
     and the copies made for ``published_keys`` after training are plain writes.
+
+    Args:
+        backend_args (dict, optional): mmengine file backend arguments. Defaults to None
+            (``dict(backend='atomic_local')`` for a local ``out_dir``).
+        file_client_args (dict, optional): Deprecated mmengine file client arguments.
+            Defaults to None.
+        out_dir (str, optional): Where checkpoints are saved. Defaults to None (the work
+            dir).
+        **kwargs: The other ``CheckpointHook`` arguments (``interval``, ``max_keep_ckpts``,
+            ``save_last``, ``save_best``, ``by_epoch``, ...).
     """
 
     def __init__(self, backend_args: Optional[dict] = None,
@@ -44,6 +53,11 @@ class AtomicCheckpointHook(CheckpointHook):
                          out_dir=out_dir, **kwargs)
 
     def before_train(self, runner: Runner) -> None:
+        """Set up as ``CheckpointHook`` and delete the files of interrupted saves.
+
+        Args:
+            runner (Runner): The runner of the training process.
+        """
         super().before_train(runner)
         if is_main_process() and osp.isdir(self.out_dir):
             for path in remove_partial_files(self.out_dir):

@@ -24,10 +24,16 @@ CONFIG_KEY = "custom_hooks[type='ClusteringHook']"
 
 @HOOKS.register_module()
 class ClusteringHook(Hook):
-    """Before every epoch: teacher features of the whole train set (eval mode, test
-    transform; extraction spread over ranks and gathered), Jaccard distance + DBSCAN on
-    rank 0, labels broadcast; then ``model.cluster_memory.update`` (centroids, camera
-    proxies) and ``sampler.set_labels`` on every rank.
+    """ICE's per-epoch pseudo labels: k-reciprocal Jaccard distance + DBSCAN.
+
+    Reference:
+        H. Chen, B. Lagadec, F. Bremond. ICE: Inter-instance Contrastive Encoding for
+        Unsupervised Person Re-identification. ICCV 2021. https://arxiv.org/abs/2103.16364
+
+    Before every epoch: teacher features of the whole train set (eval mode, test transform;
+    extraction spread over ranks and gathered), Jaccard distance + DBSCAN on rank 0, labels
+    broadcast; then ``model.cluster_memory.update`` (centroids, camera proxies) and
+    ``sampler.set_labels`` on every rank.
 
     Logs the number of clusters and outliers and, where the dataset has ground truth, the
     pseudo-label quality (pairwise precision / recall / F-score, NMI, ARI); saves each epoch's
@@ -35,12 +41,16 @@ class ClusteringHook(Hook):
     previous labels are kept (with a warning).
 
     Args:
-        extract_pipeline: the test transform applied for feature extraction.
-        batch_size, num_workers: of the extraction dataloader.
-        k1, k2: Jaccard distance neighbourhoods (30, 6). eps, min_samples: DBSCAN (0.55, 4).
-        max_distance: store only Jaccard distances below this (default 1: every pair that
-            shares support, as specified). Any value above ``eps`` gives the same labels with
-            less memory on datasets whose identities overlap a lot.
+        extract_pipeline (Sequence[dict]): The test transform applied for feature extraction.
+        batch_size (int): Batch size of the extraction dataloader. Defaults to 128.
+        num_workers (int): Workers of the extraction dataloader. Defaults to 2.
+        k1 (int): Neighbourhood size of the Jaccard distance. Defaults to 30.
+        k2 (int): Query-expansion size of the Jaccard distance. Defaults to 6.
+        eps (float): DBSCAN radius. Defaults to 0.55.
+        min_samples (int): DBSCAN core size, the sample included. Defaults to 4.
+        max_distance (float): Store only Jaccard distances below this, in ``(eps, 1]``. Any
+            value above ``eps`` gives the same labels, with less memory on datasets whose
+            identities overlap a lot. Defaults to 1.0 (every pair that shares support).
     """
 
     priority = 'ABOVE_NORMAL'
@@ -61,6 +71,11 @@ class ClusteringHook(Hook):
         self.loader = None
 
     def before_train(self, runner: Runner) -> None:
+        """Build the extraction dataloader; hand a resumed checkpoint's labels to the sampler.
+
+        Args:
+            runner (Runner): The runner of the training process.
+        """
         dataset_cfg = dict(runner.cfg.train_dataloader.dataset, pipeline=self.extract_pipeline)
         self.loader = Runner.build_dataloader(
             dict(batch_size=self.batch_size, num_workers=self.num_workers,
@@ -73,6 +88,11 @@ class ClusteringHook(Hook):
             runner.train_dataloader.sampler.set_labels(model.cluster_memory.labels.cpu().numpy())
 
     def before_train_epoch(self, runner: Runner) -> None:
+        """Extract teacher features, cluster, and update the model and the sampler.
+
+        Args:
+            runner (Runner): The runner of the training process.
+        """
         if getattr(runner.train_loop, 'mid_epoch_start', 0) > 0:  # ResumableEpochLoop
             runner.logger.info(f'Epoch {runner.epoch}: resumed mid-epoch, the checkpoint\'s '
                                'pseudo labels and cluster memory stand.')
@@ -105,12 +125,35 @@ class ClusteringHook(Hook):
         runner.logger.info(f'Epoch {runner.epoch}: pseudo labels ready in '
                            f'{time.time() - start:.1f} s')
 
-    def cluster(self, feats: torch.Tensor, runner: Runner) -> np.ndarray:
-        """Jaccard distance + DBSCAN (rank 0); logs, records and saves the labels."""
-        start = time.time()
+    def label(self, feats: torch.Tensor, camids: np.ndarray) -> np.ndarray:
+        """Pseudo labels of the train set: Jaccard distance + DBSCAN.
+
+        Override this in a registered subclass to generate ICE's labels another way; the
+        hook keeps the logging, the saved labels and the hand-over to model and sampler.
+
+        Args:
+            feats (torch.Tensor): ``(N, D)`` normalised teacher features of the train set.
+            camids (np.ndarray): ``(N,)`` camera ids of the same images.
+
+        Returns:
+            np.ndarray: ``(N,)`` integer labels ``0 .. K-1``, -1 for outliers.
+        """
         distance = jaccard_distance(feats.numpy(), k1=self.k1, k2=self.k2,
                                     max_distance=self.max_distance)
-        labels = dbscan_labels(distance, eps=self.eps, min_samples=self.min_samples)
+        return dbscan_labels(distance, eps=self.eps, min_samples=self.min_samples)
+
+    def cluster(self, feats: torch.Tensor, runner: Runner) -> np.ndarray:
+        """Pseudo labels from :meth:`label` (rank 0); logs, records and saves them.
+
+        Args:
+            feats (torch.Tensor): ``(N, D)`` normalised teacher features of the train set.
+            runner (Runner): The runner of the training process.
+
+        Returns:
+            np.ndarray: ``(N,)`` labels, -1 for outliers.
+        """
+        start = time.time()
+        labels = self.label(feats, np.asarray(self.loader.dataset.camids))
         stats = dict(num_clusters=int(labels.max()) + 1, num_outliers=int((labels < 0).sum()))
         gt = getattr(self.loader.dataset, 'pids', None)
         if gt is not None:

@@ -28,6 +28,14 @@ class FiniteLossHook(Hook):
 
     def after_train_iter(self, runner: Runner, batch_idx: int, data_batch: Optional[dict] = None,
                          outputs: Optional[Dict[str, torch.Tensor]] = None) -> None:
+        """Raise if a logged loss of this iteration is not finite.
+
+        Args:
+            runner (Runner): The runner of the training process.
+            batch_idx (int): The index of the current batch in the train loop.
+            data_batch (dict, optional): Data from the dataloader. Defaults to None.
+            outputs (dict, optional): Outputs of ``train_step``. Defaults to None.
+        """
         losses = {k: v for k, v in (outputs or {}).items() if 'loss' in k}
         if not losses:
             return

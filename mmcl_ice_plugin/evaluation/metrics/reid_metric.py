@@ -17,8 +17,15 @@ _SAMPLE_KEYS = ('feat', 'pid', 'camid', 'is_query', 'index')
 def pairwise_distance(x: torch.Tensor, y: torch.Tensor, metric: str) -> torch.Tensor:
     """Distance matrix between the rows of ``x`` and ``y``, in float32 (one matmul).
 
-    ``'cosine'``: ``1 - <x/|x|, y/|y|>``; ``'euclidean'``: squared Euclidean distance
-    ``|x|^2 + |y|^2 - 2<x, y>``, not clamped, as torchreid's ``compute_distance_matrix``.
+    Args:
+        x (torch.Tensor): ``(M, D)`` features.
+        y (torch.Tensor): ``(N, D)`` features.
+        metric (str): ``'cosine'``: ``1 - <x/|x|, y/|y|>``; ``'euclidean'``: squared
+            Euclidean distance ``|x|^2 + |y|^2 - 2<x, y>``, not clamped, as torchreid's
+            ``compute_distance_matrix``.
+
+    Returns:
+        torch.Tensor: ``(M, N)`` distances.
     """
     x, y = x.float(), y.float()
     if metric == 'cosine':
@@ -45,19 +52,22 @@ class ReIDMetric(BaseMetric):
     (``num_query * num_gallery * 4`` bytes: 0.2 GB on Market-1501, 3.8 GB on MSMT17) and ranks.
 
     Args:
-        metric: ``'cosine'`` (1 - cosine similarity) or ``'euclidean'`` (squared Euclidean
-            distance, like torchreid).
-        ranks: CMC ranks to report, 1-based (``rank1``, ``rank5``, ...). A rank beyond the
-            gallery size reports the last CMC value.
-        rerank: apply k-reciprocal re-ranking (Zhong et al., CVPR 2017) with torchreid's
-            ``re_ranking`` on the distances of ``metric``. It needs the (Q+G) x (Q+G) distance
-            matrix and loops over the images in Python: fine for small sets, minutes and
-            several GB on Market-1501.
-        rerank_k1: k1 of the re-ranking.
-        rerank_k2: k2 of the re-ranking (query expansion).
-        rerank_lambda: weight of the original distance in the re-ranked distance.
-        collect_device: device used to gather results across ranks ('cpu' or 'gpu').
-        prefix: prefix of the metric names (none by default: keys are ``mAP``, ``rank1``, ...).
+        metric (str): ``'cosine'`` (1 - cosine similarity) or ``'euclidean'`` (squared
+            Euclidean distance, like torchreid). Defaults to ``'cosine'``.
+        ranks (Sequence[int]): CMC ranks to report, 1-based (``rank1``, ``rank5``, ...). A
+            rank beyond the gallery size reports the last CMC value. Defaults to (1, 5, 10).
+        rerank (bool): Whether to apply k-reciprocal re-ranking (Zhong et al., CVPR 2017)
+            with torchreid's ``re_ranking`` on the distances of ``metric``. It needs the
+            (Q+G) x (Q+G) distance matrix and loops over the images in Python: fine for small
+            sets, slow and memory-hungry at Market-1501 scale. Defaults to False.
+        rerank_k1 (int): k1 of the re-ranking. Defaults to 20.
+        rerank_k2 (int): k2 of the re-ranking (query expansion). Defaults to 6.
+        rerank_lambda (float): Weight of the original distance in the re-ranked distance.
+            Defaults to 0.3.
+        collect_device (str): Device used to gather results across ranks, ``'cpu'`` or
+            ``'gpu'``. Defaults to ``'cpu'``.
+        prefix (str, optional): Prefix of the metric names. Defaults to None (keys are
+            ``mAP``, ``rank1``, ...).
     """
 
     # Empty, not None: metric names stay unprefixed and mmengine does not warn about it.
@@ -86,7 +96,12 @@ class ReIDMetric(BaseMetric):
         self.rerank_lambda = rerank_lambda
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
-        """Store a CPU copy of each image's feature and labels."""
+        """Store a CPU copy of each image's feature and labels.
+
+        Args:
+            data_batch (Any): The batch from the dataloader (unused).
+            data_samples (Sequence[dict]): The model's ``predict`` output, one dict per image.
+        """
         for sample in data_samples:
             missing = [k for k in _SAMPLE_KEYS if k not in sample]
             if missing:
@@ -101,7 +116,14 @@ class ReIDMetric(BaseMetric):
                 index=int(sample['index'])))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        """Rank the gallery for every query; return mAP and the CMC ranks in percent."""
+        """Rank the gallery for every query.
+
+        Args:
+            results (list[dict]): The stored samples of every rank.
+
+        Returns:
+            dict[str, float]: ``mAP`` and ``rank<k>`` for every ``k`` of ``ranks``, in percent.
+        """
         results = sorted(results, key=lambda r: r['index'])
         feats = torch.stack([r['feat'] for r in results])
         pids = np.array([r['pid'] for r in results], dtype=np.int64)

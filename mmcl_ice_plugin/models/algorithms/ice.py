@@ -1,6 +1,6 @@
 """``ICE``: inter-instance contrastive encoding with a momentum teacher (Chen et al., ICCV 2021)."""
 import copy
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -19,8 +19,11 @@ DEFAULT_LOSSES = dict(
 
 @MODELS.register_module()
 class ICE(BaseReID):
-    """ICE: Inter-instance Contrastive Encoding for Unsupervised Person Re-identification
-    (H. Chen, B. Lagadec, F. Bremond, ICCV 2021).
+    """ICE: inter-instance contrastive encoding with a momentum teacher.
+
+    Reference:
+        H. Chen, B. Lagadec, F. Bremond. ICE: Inter-instance Contrastive Encoding for
+        Unsupervised Person Re-identification. ICCV 2021. https://arxiv.org/abs/2103.16364
 
     Every epoch ``ClusteringHook`` fills ``cluster_memory`` (pseudo labels, centroids, camera
     proxies) from the teacher's features. Every iteration, with three views of each image
@@ -33,17 +36,21 @@ class ICE(BaseReID):
       (``L_cam`` only when ``camera_aware``; ICE "camera-agnostic" drops it).
 
     After the optimiser step ``TeacherUpdateHook`` moves the teacher's parameters:
-    ``t = m t + (1 - m) s`` with ``m = 0.999``; its BN statistics come from its own
+    ``t = m t + (1 - m) s`` (``m = teacher_momentum``); its BN statistics come from its own
     train-mode forwards. Retrieval and clustering use the teacher in eval mode with the
     normalised post-BN feature. The reference also computes ``student(x2)`` and
     ``teacher(x1)`` and discards them; this implementation does not.
 
     Args:
-        camera_aware: use the camera-proxy loss (ICE camera-aware, the paper's main result).
-        teacher_momentum: m (0.999).
-        shuffle_bn: permute the batch around the teacher's forwards.
-        losses: loss configs keyed ``centroid``, ``camera``, ``hard_instance``,
-            ``soft_instance`` (merged over the defaults).
+        camera_aware (bool): Whether to use the camera-proxy loss (ICE camera-aware, the
+            paper's main result). Defaults to True.
+        teacher_momentum (float): The teacher momentum ``m``, in ``[0, 1)``. Defaults to 0.999.
+        shuffle_bn (bool): Whether to permute the batch around the teacher's forwards.
+            Defaults to True.
+        losses (dict, optional): Loss configs keyed ``centroid``, ``camera``,
+            ``hard_instance``, ``soft_instance``, merged over the authors' (``DEFAULT_LOSSES``).
+            Defaults to None.
+        **kwargs: :class:`BaseReID` arguments; ``test_feature`` defaults to ``'post_bn'``.
     """
 
     def __init__(self, camera_aware: bool = True, teacher_momentum: float = 0.999,
@@ -84,7 +91,7 @@ class ICE(BaseReID):
         self.teacher['neck'].load_state_dict(self.neck.state_dict())
         self.teacher_ready.fill_(True)
 
-    def _teacher_pairs(self):
+    def _teacher_pairs(self) -> Tuple[List[nn.Parameter], List[nn.Parameter]]:
         student = list(self.backbone.parameters()) + list(self.neck.parameters())
         teacher = (list(self.teacher['backbone'].parameters()) +
                    list(self.teacher['neck'].parameters()))
@@ -103,7 +110,14 @@ class ICE(BaseReID):
 
     @torch.no_grad()
     def teacher_train_forward(self, img: torch.Tensor) -> torch.Tensor:
-        """Teacher BN-neck features in the teacher's current (train) mode, with shuffle-BN."""
+        """Teacher BN-neck features in the teacher's current (train) mode, with shuffle-BN.
+
+        Args:
+            img (torch.Tensor): ``(B, 3, H, W)`` images of one view.
+
+        Returns:
+            torch.Tensor: ``(B, D)`` features, not normalised, in the order of ``img``.
+        """
         if not self.shuffle_bn:
             return self._teacher_extract(img)[1]
         perm = torch.randperm(img.shape[0], device=img.device)
@@ -111,16 +125,30 @@ class ICE(BaseReID):
 
     @torch.no_grad()
     def teacher_features(self, img: torch.Tensor) -> torch.Tensor:
-        """Normalised teacher BN-neck features for clustering (call in eval mode)."""
+        """Normalised ``(B, D)`` teacher BN-neck features for clustering (call in eval mode)."""
         return F.normalize(self._teacher_extract(img)[1], dim=1)
 
     def test_features(self, img: torch.Tensor) -> torch.Tensor:
-        """Retrieval uses the teacher."""
+        """The teacher's ``(B, D)`` retrieval features."""
         return self.select_test_feature(*self._teacher_extract(img))
 
     def loss(self, img: Sequence[torch.Tensor], index: torch.Tensor,
              pid: Optional[torch.Tensor] = None,
              camid: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+        """The ICE losses of a batch.
+
+        Args:
+            img (Sequence[torch.Tensor]): The three views ``[x1, xw, x2]``, ``(B, 3, H, W)``
+                each.
+            index (torch.Tensor): ``(B,)`` dataset indices (they select the pseudo labels).
+            pid (torch.Tensor, optional): Ground-truth identities, unused. Defaults to None.
+            camid (torch.Tensor, optional): ``(B,)`` camera ids, for ``L_cam``.
+                Defaults to None.
+
+        Returns:
+            dict[str, torch.Tensor]: ``loss_ccl``, ``loss_hins``, ``loss_sins`` and, when
+            camera-aware, ``loss_cam``.
+        """
         if not isinstance(img, (list, tuple)) or len(img) != 3:
             raise ValueError('ICE needs three views per image [strong, weak, strong]: use a '
                              "MultiView train pipeline (config key train_dataloader.dataset."

@@ -12,14 +12,26 @@ from .base_reid import BaseReID
 
 @MODELS.register_module()
 class Supervised(BaseReID):
-    """Identity classification + batch-hard triplet (the "BNNeck" baseline of Luo et al.,
-    Bag of Tricks and a Strong Baseline for Deep Person Re-identification, CVPRW 2019).
+    """Supervised baseline: identity classification + batch-hard triplet.
 
-    ``L = ce_weight * CE_eps(W f_post, y) + triplet_weight * Triplet_m(f_pre, y)`` with
+    Reference:
+        H. Luo, Y. Gu, X. Liao, S. Lai, W. Jiang. Bag of Tricks and A Strong Baseline for
+        Deep Person Re-identification. CVPRW 2019. https://arxiv.org/abs/1903.07071
+
+    The "BNNeck" baseline,
+    ``L = ce_weight * CE_eps(W f_post, y) + triplet_weight * Triplet_m(f_pre, y)``, with
     label-smoothed cross-entropy (``eps = label_smooth``, default 0.1; the same smoothing as
     torchreid's ``CrossEntropyLoss``) on a bias-free linear classifier over the post-BN feature,
     and torchreid's batch-hard ``TripletLoss`` (margin 0.3) on the pre-BN feature. Needs a PxK
     identity sampler. It is the upper bound the unsupervised methods are compared with.
+
+    Args:
+        num_classes (int): Number of training identities.
+        label_smooth (float): ``eps`` of the cross-entropy. Defaults to 0.1.
+        triplet_margin (float): Margin of the triplet loss. Defaults to 0.3.
+        ce_weight (float): Weight of the cross-entropy. Defaults to 1.0.
+        triplet_weight (float): Weight of the triplet loss. Defaults to 1.0.
+        **kwargs: :class:`BaseReID` arguments.
     """
 
     def __init__(self, num_classes: int, label_smooth: float = 0.1, triplet_margin: float = 0.3,
@@ -39,6 +51,18 @@ class Supervised(BaseReID):
     def loss(self, img: torch.Tensor, index: Optional[torch.Tensor] = None,
              pid: Optional[torch.Tensor] = None,
              camid: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+        """The supervised losses of a batch.
+
+        Args:
+            img (torch.Tensor): ``(B, 3, H, W)`` images.
+            index (torch.Tensor, optional): Dataset indices, unused. Defaults to None.
+            pid (torch.Tensor, optional): ``(B,)`` ground-truth identities; must be given
+                (None is only the shared signature's default).
+            camid (torch.Tensor, optional): Camera ids, unused. Defaults to None.
+
+        Returns:
+            dict[str, torch.Tensor]: ``loss_ce``, ``loss_triplet`` and ``accuracy`` (percent).
+        """
         if int(pid.max()) >= self.num_classes:
             raise ValueError(
                 f'Identity label {int(pid.max())} >= num_classes={self.num_classes}: set '

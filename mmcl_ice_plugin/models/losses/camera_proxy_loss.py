@@ -8,16 +8,22 @@ from ...registry import MODELS
 
 @MODELS.register_module()
 class CameraProxyLoss(nn.Module):
-    """Contrast student features with all camera proxies of their cluster and hard negatives.
+    """Camera-aware proxy loss ``L_cam`` of ICE (Eq. 2-3).
 
-    ``z_k = n(f_k) @ n(P).T / tau`` over all P proxies (``n`` = L2 normalisation). Positives
-    ``pos_k`` = every proxy whose cluster label is ``y_k`` (any camera); negatives ``neg_k`` =
-    the ``num_hard_negatives`` proxies of other clusters with the highest similarity (all of
-    them when fewer exist). With the softmax over ``[z_pos, z_neg]`` only:
+    Reference:
+        H. Chen, B. Lagadec, F. Bremond. ICE: Inter-instance Contrastive Encoding for
+        Unsupervised Person Re-identification. ICCV 2021. https://arxiv.org/abs/2103.16364
+
+    Contrasts each student feature with all camera proxies of its cluster and the hardest
+    proxies of other clusters. ``z_k = n(f_k) @ n(P).T / tau`` over all P proxies (``n`` = L2
+    normalisation). Positives ``pos_k`` = every proxy whose cluster label is ``y_k`` (any
+    camera); negatives ``neg_k`` = the ``num_hard_negatives`` proxies of other clusters with
+    the highest similarity (all of them when fewer exist). With the softmax over
+    ``[z_pos, z_neg]`` only:
     ``l_k = -(1/|pos_k|) sum_{p in pos_k} log softmax([z_pos, z_neg])_p``
     ``    = logsumexp([z_pos, z_neg]) - mean(z_pos)``, and
     ``L_cam = sum_{c in cameras of the batch} weight * mean_{k: cam_k = c} l_k``.
-    Defaults: ``tau = 0.07``, 50 hard negatives, ``weight = 0.5`` (the authors' code).
+    The defaults (``tau = 0.07``, 50 hard negatives, ``weight = 0.5``) are the authors' code's.
 
     Code vs paper: the loss is a *sum* over the cameras present in the batch of per-camera
     means (the paper writes one mean), as in the code. Where a row has fewer than
@@ -30,19 +36,10 @@ class CameraProxyLoss(nn.Module):
     and, only if it requires grad, into ``proxies`` (ICE passes fixed per-epoch proxies).
 
     Args:
-        temperature: tau.
-        num_hard_negatives: how many of the most similar other-cluster proxies to contrast.
-        weight: multiplier of each camera's mean.
-
-    Call:
-        feats: ``(B, D)`` student features (not necessarily normalised).
-        labels: ``(B,)`` pseudo labels; each must own at least one proxy.
-        cams: ``(B,)`` camera ids (any integers).
-        proxies: ``(P, D)`` camera proxies (normalised inside).
-        proxy_labels: ``(P,)`` cluster label of each proxy.
-
-    Returns:
-        Scalar loss.
+        temperature (float): The temperature ``tau``. Defaults to 0.07.
+        num_hard_negatives (int): How many of the most similar proxies of other clusters each
+            sample is contrasted with. Defaults to 50.
+        weight (float): Multiplier of each camera's mean. Defaults to 0.5.
     """
 
     def __init__(self, temperature: float = 0.07, num_hard_negatives: int = 50,
@@ -59,6 +56,18 @@ class CameraProxyLoss(nn.Module):
 
     def forward(self, feats: torch.Tensor, labels: torch.Tensor, cams: torch.Tensor,
                 proxies: torch.Tensor, proxy_labels: torch.Tensor) -> torch.Tensor:
+        """Compute ``L_cam``.
+
+        Args:
+            feats (torch.Tensor): ``(B, D)`` student features, not necessarily normalised.
+            labels (torch.Tensor): ``(B,)`` pseudo labels; each must own at least one proxy.
+            cams (torch.Tensor): ``(B,)`` camera ids (any integers).
+            proxies (torch.Tensor): ``(P, D)`` camera proxies, normalised inside.
+            proxy_labels (torch.Tensor): ``(P,)`` cluster label of each proxy.
+
+        Returns:
+            torch.Tensor: The scalar loss.
+        """
         if feats.dim() != 2 or proxies.dim() != 2 or feats.shape[1] != proxies.shape[1]:
             raise ValueError('CameraProxyLoss expects feats (B, D) and proxies (P, D), got '
                              f'{tuple(feats.shape)} and {tuple(proxies.shape)}.')

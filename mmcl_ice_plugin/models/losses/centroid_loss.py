@@ -8,11 +8,16 @@ from ...registry import MODELS
 
 @MODELS.register_module()
 class CentroidLoss(nn.Module):
-    """Label-smoothed cross-entropy of student features against cluster centroids.
+    """Cluster-centroid loss ``L_ccl`` of ICE (Eq. 1).
 
+    Reference:
+        H. Chen, B. Lagadec, F. Bremond. ICE: Inter-instance Contrastive Encoding for
+        Unsupervised Person Re-identification. ICCV 2021. https://arxiv.org/abs/2103.16364
+
+    Label-smoothed cross-entropy of student features against the cluster centroids:
     ``L_ccl = CE_eps(f @ C.T / tau, y)`` with the smoothed target
     ``(1 - eps) * onehot(y) + eps / K`` over the K clusters of the current epoch, averaged
-    over the batch. Defaults: ``tau = 0.5``, ``eps = 0.1`` (the authors' code).
+    over the batch. The defaults (``tau = 0.5``, ``eps = 0.1``) are the authors' code's.
 
     Code vs paper: the paper writes the centroid loss on normalised features and centroids
     without label smoothing; the released code (followed here) uses the raw BN-neck feature,
@@ -24,16 +29,9 @@ class CentroidLoss(nn.Module):
     passes fixed per-epoch centroids).
 
     Args:
-        temperature: tau, divides the logits.
-        label_smooth: eps, the mass spread uniformly over all K clusters.
-
-    Call:
-        feats: ``(B, D)`` student features.
-        centroids: ``(K, D)`` cluster centroids.
-        labels: ``(B,)`` integer cluster labels in ``[0, K)``; outliers (-1) are not allowed.
-
-    Returns:
-        Scalar loss.
+        temperature (float): The temperature ``tau`` that divides the logits. Defaults to 0.5.
+        label_smooth (float): ``eps``, the mass spread uniformly over all K clusters, in
+            ``[0, 1)``. Defaults to 0.1.
     """
 
     def __init__(self, temperature: float = 0.5, label_smooth: float = 0.1) -> None:
@@ -47,6 +45,17 @@ class CentroidLoss(nn.Module):
 
     def forward(self, feats: torch.Tensor, centroids: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
+        """Compute ``L_ccl``.
+
+        Args:
+            feats (torch.Tensor): ``(B, D)`` student features.
+            centroids (torch.Tensor): ``(K, D)`` cluster centroids.
+            labels (torch.Tensor): ``(B,)`` integer cluster labels in ``[0, K)``; outliers
+                (-1) are not allowed.
+
+        Returns:
+            torch.Tensor: The scalar loss.
+        """
         if feats.dim() != 2 or centroids.dim() != 2 or feats.shape[1] != centroids.shape[1]:
             raise ValueError('CentroidLoss expects feats (B, D) and centroids (K, D), got '
                              f'{tuple(feats.shape)} and {tuple(centroids.shape)}.')

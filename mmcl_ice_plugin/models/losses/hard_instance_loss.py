@@ -8,8 +8,13 @@ from ...registry import MODELS
 
 @MODELS.register_module()
 class HardInstanceLoss(nn.Module):
-    """Contrast each student feature's hardest positive teacher feature with all negatives.
+    """Hard instance contrastive loss ``L_hins`` of ICE (Eq. 5).
 
+    Reference:
+        H. Chen, B. Lagadec, F. Bremond. ICE: Inter-instance Contrastive Encoding for
+        Unsupervised Person Re-identification. ICCV 2021. https://arxiv.org/abs/2103.16364
+
+    Contrasts each student feature's hardest positive teacher feature with all negatives.
     With ``S = n(f) @ n(e).T`` (B x B, ``n`` = L2 normalisation, ``f`` student, ``e`` teacher
     on another strong view), for each row i:
     ``h_i = min_{j: y_j = y_i} S_ij`` (j = i included), negatives ``{S_ij : y_j != y_i}`` and
@@ -24,15 +29,7 @@ class HardInstanceLoss(nn.Module):
     The teacher features are detached: only the student receives gradients.
 
     Args:
-        temperature: tau.
-
-    Call:
-        student: ``(B, D)`` student features (not necessarily normalised).
-        teacher: ``(B, D)`` teacher features of the same images.
-        labels: ``(B,)`` pseudo labels.
-
-    Returns:
-        Scalar loss.
+        temperature (float): The temperature ``tau``. Defaults to 0.1.
     """
 
     def __init__(self, temperature: float = 0.1) -> None:
@@ -43,6 +40,16 @@ class HardInstanceLoss(nn.Module):
 
     def forward(self, student: torch.Tensor, teacher: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
+        """Compute ``L_hins``.
+
+        Args:
+            student (torch.Tensor): ``(B, D)`` student features, not necessarily normalised.
+            teacher (torch.Tensor): ``(B, D)`` teacher features of the same images.
+            labels (torch.Tensor): ``(B,)`` pseudo labels.
+
+        Returns:
+            torch.Tensor: The scalar loss.
+        """
         if student.dim() != 2 or student.shape != teacher.shape:
             raise ValueError('HardInstanceLoss expects student and teacher of the same shape '
                              f'(B, D), got {tuple(student.shape)} and {tuple(teacher.shape)}.')

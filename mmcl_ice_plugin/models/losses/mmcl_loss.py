@@ -1,8 +1,4 @@
-"""MMCL loss: memory-based multi-label classification loss with hard negative mining.
-
-D. Wang, S. Zhang, *Unsupervised Person Re-identification via Multi-label Classification*,
-CVPR 2020 (arXiv 2004.09228), as the authors' code computes it.
-"""
+"""MMCL loss: memory-based multi-label classification loss with hard negative mining."""
 import torch
 from torch import Tensor, nn
 
@@ -11,13 +7,18 @@ from ...registry import MODELS
 
 @MODELS.register_module()
 class MMCLLoss(nn.Module):
-    """``L = mean_i [ delta * mean_{p in P_i} (1 - s_ip)^2 + mean_{n in HN_i} (1 + s_in)^2 ]``.
+    """Memory-based multi-label classification loss of MMCL, as the authors' code computes it.
 
+    Reference:
+        D. Wang, S. Zhang. Unsupervised Person Re-identification via Multi-label
+        Classification. CVPR 2020. https://arxiv.org/abs/2004.09228
+
+    ``L = mean_i [ delta * mean_{p in P_i} (1 - s_ip)^2 + mean_{n in HN_i} (1 + s_in)^2 ]``.
     For sample ``i`` with logits ``s_i`` (its feature against the N memory entries; no
     temperature), positives ``P_i`` and negatives ``Neg_i`` (the other entries), the hard
     negatives ``HN_i`` are the ``floor(r * |Neg_i|)`` negatives with the highest logits,
     selected on detached logits (gradients flow through the selected logits only).
-    Defaults ``delta = 5``, ``r = 0.01`` (the paper and the authors' code).
+    The defaults (``delta = 5``, ``r = 0.01``) are the paper's and the authors' code's.
 
     NaN fix: with an empty ``HN_i`` (``r * |Neg_i| < 1``) the reference takes the mean of an
     empty tensor and returns NaN; here that term is 0. Likewise an empty ``P_i`` gives a
@@ -32,16 +33,8 @@ class MMCLLoss(nn.Module):
     negative logits are gathered once, so the backward pass touches only those entries.
 
     Args:
-        delta: Weight of the positive term. Default 5.0.
-        r: Hard negative mining ratio, in ``[0, 1]``. Default 0.01.
-
-    Call:
-        logits: ``(B, N)`` similarities ``f @ M.T``.
-        positives: ``(B, N)`` bool multi-labels (for example from MPLP), or ``(B,)`` integer
-            memory indices for a single positive per sample (MMCL's first epochs).
-
-    Returns:
-        Scalar loss.
+        delta (float): Weight of the positive term. Defaults to 5.0.
+        r (float): Hard negative mining ratio, in ``[0, 1]``. Defaults to 0.01.
     """
 
     def __init__(self, delta: float = 5.0, r: float = 0.01) -> None:
@@ -52,6 +45,17 @@ class MMCLLoss(nn.Module):
         self.r = r
 
     def forward(self, logits: Tensor, positives: Tensor) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            logits (Tensor): ``(B, N)`` similarities ``f @ M.T``.
+            positives (Tensor): ``(B, N)`` bool multi-labels (for example from MPLP), or
+                ``(B,)`` integer memory indices for a single positive per sample (MMCL's
+                first epochs).
+
+        Returns:
+            Tensor: The scalar loss.
+        """
         if logits.dim() != 2:
             raise ValueError(f'MMCLLoss expects logits (B, N), got {tuple(logits.shape)}.')
         if positives.dim() == 1 and positives.dtype != torch.bool:

@@ -8,13 +8,18 @@ from ...registry import MODELS
 
 @MODELS.register_module()
 class SoftInstanceLoss(nn.Module):
-    """KL divergence from the teacher's weak-view affinities to the student's strong-view ones.
+    """Soft instance consistency loss ``L_sins`` of ICE (Eq. 7).
 
+    Reference:
+        H. Chen, B. Lagadec, F. Bremond. ICE: Inter-instance Contrastive Encoding for
+        Unsupervised Person Re-identification. ICCV 2021. https://arxiv.org/abs/2103.16364
+
+    KL divergence from the teacher's weak-view affinities to the student's strong-view ones.
     Target ``P = softmax_row(n(e_w) @ n(e_w).T / tau)`` (teacher, weakly augmented view),
     input ``Q = softmax_row(n(f) @ n(e_s).T / tau)`` (student against the teacher's other
     strong view), ``L_sins = weight * (1/B) * sum_i KL(P_i || Q_i)``, i.e.
     ``weight * F.kl_div(log Q, P, reduction='batchmean')``. ``n`` = L2 normalisation.
-    Defaults: ``tau = 0.4``, ``weight = 10`` (the authors' code).
+    The defaults (``tau = 0.4``, ``weight = 10``) are the authors' code's.
 
     Code vs paper: the loss weight 10 is in the code only. ``log Q`` is computed with
     ``log_softmax`` (the code takes ``log(softmax)``; the same value, stabler).
@@ -23,16 +28,9 @@ class SoftInstanceLoss(nn.Module):
     distributions are ``[1]`` and the loss is 0.
 
     Args:
-        temperature: tau, shared by target and input.
-        weight: multiplier of the KL divergence.
-
-    Call:
-        student: ``(B, D)`` student features of the strong view ``x1``.
-        teacher_strong: ``(B, D)`` teacher features of the other strong view ``x2``.
-        teacher_weak: ``(B, D)`` teacher features of the weak view ``xw``.
-
-    Returns:
-        Scalar loss.
+        temperature (float): The temperature ``tau``, shared by target and input.
+            Defaults to 0.4.
+        weight (float): Multiplier of the KL divergence. Defaults to 10.0.
     """
 
     def __init__(self, temperature: float = 0.4, weight: float = 10.0) -> None:
@@ -44,6 +42,17 @@ class SoftInstanceLoss(nn.Module):
 
     def forward(self, student: torch.Tensor, teacher_strong: torch.Tensor,
                 teacher_weak: torch.Tensor) -> torch.Tensor:
+        """Compute ``L_sins``.
+
+        Args:
+            student (torch.Tensor): ``(B, D)`` student features of the strong view ``x1``.
+            teacher_strong (torch.Tensor): ``(B, D)`` teacher features of the other strong
+                view ``x2``.
+            teacher_weak (torch.Tensor): ``(B, D)`` teacher features of the weak view ``xw``.
+
+        Returns:
+            torch.Tensor: The scalar loss.
+        """
         if student.dim() != 2 or not student.shape == teacher_strong.shape == teacher_weak.shape:
             raise ValueError('SoftInstanceLoss expects three (B, D) tensors of one shape, got '
                              f'{tuple(student.shape)}, {tuple(teacher_strong.shape)} and '

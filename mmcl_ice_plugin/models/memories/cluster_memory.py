@@ -12,8 +12,13 @@ _BUFFERS = ('labels', 'centroids', 'proxies', 'proxy_labels', 'proxy_cams')
 
 @MODELS.register_module()
 class ClusterMemory(nn.Module):
-    """Pseudo labels of the train set and what ICE (Chen et al., ICCV 2021) derives from them,
-    fixed for an epoch:
+    """ICE's pseudo labels of the train set, cluster centroids and camera proxies.
+
+    Reference:
+        H. Chen, B. Lagadec, F. Bremond. ICE: Inter-instance Contrastive Encoding for
+        Unsupervised Person Re-identification. ICCV 2021. https://arxiv.org/abs/2103.16364
+
+    Fixed for an epoch:
 
     * ``labels[i]``: cluster of image ``i`` (-1 = outlier, not trained on this epoch);
     * ``centroids[k] = mean_{i in k} f_i`` (not re-normalised, as in the authors' code);
@@ -22,6 +27,9 @@ class ClusterMemory(nn.Module):
 
     ``f`` are the teacher's normalised BN-neck features of the whole train set. All are buffers,
     so they are saved in checkpoints and restored (with their sizes) on resume.
+
+    Args:
+        feat_dim (int): Feature dimension D.
     """
 
     def __init__(self, feat_dim: int) -> None:
@@ -34,12 +42,19 @@ class ClusterMemory(nn.Module):
 
     @property
     def num_clusters(self) -> int:
+        """Number of clusters K of the current epoch."""
         return self.centroids.shape[0]
 
     @torch.no_grad()
     def update(self, features: torch.Tensor, labels: torch.Tensor, cams: torch.Tensor) -> None:
-        """Recompute everything from features ``(N, D)``, labels ``(N,)`` with clusters
-        numbered ``0..K-1`` (-1 outliers) and cameras ``(N,)``."""
+        """Recompute labels, centroids and camera proxies.
+
+        Args:
+            features (torch.Tensor): ``(N, D)`` normalised teacher features of the train set.
+            labels (torch.Tensor): ``(N,)`` cluster labels numbered ``0..K-1``, -1 for
+                outliers.
+            cams (torch.Tensor): ``(N,)`` camera ids.
+        """
         device = self.centroids.device
         features = features.to(device, torch.float32)
         labels = labels.to(device).long()
@@ -65,7 +80,16 @@ class ClusterMemory(nn.Module):
 
 
 def segment_mean(values: torch.Tensor, segments: torch.Tensor, num_segments: int) -> torch.Tensor:
-    """Mean of the rows of ``values`` per segment id in ``0..num_segments-1``."""
+    """Mean of the rows of ``values`` per segment.
+
+    Args:
+        values (torch.Tensor): ``(N, D)`` rows.
+        segments (torch.Tensor): ``(N,)`` segment id of each row, in ``0..num_segments-1``.
+        num_segments (int): Number of segments S.
+
+    Returns:
+        torch.Tensor: ``(S, D)`` means; an empty segment gives a zero row.
+    """
     sums = values.new_zeros(num_segments, values.shape[1]).index_add_(0, segments, values)
     counts = torch.bincount(segments, minlength=num_segments).clamp(min=1)
     return sums / counts[:, None].to(values.dtype)

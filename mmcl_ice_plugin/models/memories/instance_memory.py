@@ -9,7 +9,14 @@ from ...registry import MODELS
 
 
 def occurrence_rank(indices: torch.Tensor) -> torch.Tensor:
-    """For each position, how many earlier positions hold the same value (0 for the first)."""
+    """For each position, how many earlier positions hold the same value (0 for the first).
+
+    Args:
+        indices (torch.Tensor): ``(B,)`` integer values.
+
+    Returns:
+        torch.Tensor: ``(B,)`` occurrence ranks.
+    """
     order = torch.argsort(indices, stable=True)
     sorted_idx = indices[order]
     starts = torch.ones_like(sorted_idx, dtype=torch.bool)
@@ -23,8 +30,11 @@ def occurrence_rank(indices: torch.Tensor) -> torch.Tensor:
 
 @MODELS.register_module()
 class InstanceMemory(nn.Module):
-    """The MMCL memory bank (Wang & Zhang, Unsupervised Person Re-identification via
-    Multi-label Classification, CVPR 2020).
+    """The memory bank of MMCL: one L2-normalised feature per training image.
+
+    Reference:
+        D. Wang, S. Zhang. Unsupervised Person Re-identification via Multi-label
+        Classification. CVPR 2020. https://arxiv.org/abs/2004.09228
 
     ``M``: N x D buffer, initialised to zeros (N = number of training images, set by
     :class:`MemoryBankHook` from the train set when ``num_samples`` is 0). After each optimiser
@@ -38,10 +48,13 @@ class InstanceMemory(nn.Module):
     update are applied in order, as the reference's loop does.
 
     Args:
-        feat_dim: D.
-        num_samples: N (0: sized by the hook before training).
-        base_momentum: 0.5 in the paper's code.
-        max_epochs: 60 in the paper's code.
+        feat_dim (int): Feature dimension D.
+        num_samples (int): Number of rows N; 0 leaves the sizing to :class:`MemoryBankHook`
+            before training. Defaults to 0.
+        base_momentum (float): Momentum at ``max_epochs``, in ``[0, 1)``. Defaults to 0.5,
+            as the authors' code.
+        max_epochs (int): Epoch count of the momentum ramp. Defaults to 60, as the authors'
+            code.
     """
 
     def __init__(self, feat_dim: int, num_samples: int = 0, base_momentum: float = 0.5,
@@ -56,18 +69,33 @@ class InstanceMemory(nn.Module):
 
     @property
     def num_samples(self) -> int:
+        """Number of rows N of the bank."""
         return self.bank.shape[0]
 
     def resize(self, num_samples: int) -> None:
-        """Re-create a zero bank of ``num_samples`` rows (before training starts)."""
+        """Re-create a zero bank of ``num_samples`` rows (before training starts).
+
+        Args:
+            num_samples (int): Number of rows N.
+        """
         self.bank = self.bank.new_zeros(num_samples, self.bank.shape[1])
 
     def momentum(self, epoch: int) -> float:
+        """Momentum ``a(epoch) = base_momentum * epoch / max_epochs`` (epoch from 0)."""
         return self.base_momentum * epoch / self.max_epochs
 
     @torch.no_grad()
     def update(self, indices: torch.Tensor, feats: torch.Tensor, epoch: int) -> torch.Tensor:
-        """Apply the momentum update; returns the indices of the changed rows (unique)."""
+        """Apply the momentum update, duplicate rows in batch order.
+
+        Args:
+            indices (torch.Tensor): ``(B,)`` bank rows of the batch.
+            feats (torch.Tensor): ``(B, D)`` L2-normalised features of the batch.
+            epoch (int): Current epoch, from 0.
+
+        Returns:
+            torch.Tensor: The indices of the changed rows, unique.
+        """
         a = self.momentum(epoch)
         indices = indices.to(self.bank.device).long()
         feats = feats.to(self.bank.device, self.bank.dtype)

@@ -11,17 +11,25 @@ from .pooling import build_pooling
 
 @MODELS.register_module()
 class BNNeck(BaseModule):
-    """Pools a feature map ``(B, C, h, w)`` (vectors ``(B, C)`` pass through) and applies
-    ``BatchNorm1d(C)`` initialised with weight 1 and bias 0.
+    """Global pooling followed by a BatchNorm1d "BN neck".
 
-    Returns ``(pre_bn, post_bn)``. MMCL trains the BN bias; ICE freezes it at 0
+    Reference:
+        H. Luo, Y. Gu, X. Liao, S. Lai, W. Jiang. Bag of Tricks and A Strong Baseline for
+        Deep Person Re-identification. CVPRW 2019. https://arxiv.org/abs/1903.07071
+
+    Pools a feature map ``(B, C, h, w)`` (vectors ``(B, C)`` pass through) and applies
+    ``BatchNorm1d(C)`` initialised with weight 1 and bias 0; the forward returns
+    ``(pre_bn, post_bn)``. MMCL trains the BN bias; ICE freezes it at 0
     (``bias_trainable=False``).
 
     Args:
-        in_channels: C; filled in from the backbone when ``None``.
-        pooling: ``'avg'`` or ``'gem'``.
-        gem_p, gem_trainable: GeM exponent and whether it is learnt.
-        bias_trainable: whether the BN bias receives gradients.
+        in_channels (int, optional): Channels C. ``BaseReID`` fills it in from the backbone;
+            ``None`` raises. Defaults to None.
+        pooling (str): ``'avg'`` or ``'gem'``. Defaults to ``'avg'``.
+        gem_p (float): GeM exponent (``pooling='gem'`` only). Defaults to 3.0.
+        gem_trainable (bool): Whether the GeM exponent is learnt. Defaults to False.
+        bias_trainable (bool): Whether the BN bias receives gradients. Defaults to True.
+        init_cfg (dict, optional): mmengine initialisation config. Defaults to None.
     """
 
     def __init__(self, in_channels: Optional[int] = None, pooling: str = 'avg',
@@ -40,5 +48,13 @@ class BNNeck(BaseModule):
         self.out_channels = in_channels
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Pool and normalise.
+
+        Args:
+            x (torch.Tensor): ``(B, C, h, w)`` feature map or ``(B, C)`` vectors.
+
+        Returns:
+            tuple[torch.Tensor, torch.Tensor]: ``(pre_bn, post_bn)`` features, ``(B, C)`` each.
+        """
         pre = self.pool(x) if x.dim() == 4 else x
         return pre, self.bn(pre)

@@ -3,9 +3,8 @@
 The ICE authors trained on 4 GPUs with ``nn.DataParallel``: every BatchNorm saw a quarter of
 ICE's batch of 32, i.e. 8 images, and the teacher's shuffle-BN shuffled the batch across the
 GPUs. One process on one device normalises all 32 images together, which trains a different
-model: users of the same family of methods report losing up to about 20 mAP on one or two GPUs
-(SpCL issue #31, cluster-contrast-reid issue #16, PPLR issue #10). ``model.bn_groups = N`` restores the
-authors' normalisation on any number of devices.
+model (docs/ice.md). ``model.bn_groups = N`` restores the authors' normalisation on any number
+of devices.
 """
 import math
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
@@ -19,7 +18,11 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 
 def check_bn_groups(bn_groups: int) -> None:
-    """Raise unless ``bn_groups`` is an integer >= 1."""
+    """Raise a ``ValueError`` naming ``model.bn_groups`` unless it is an integer >= 1.
+
+    Args:
+        bn_groups (int): The number of BatchNorm groups to check.
+    """
     if isinstance(bn_groups, bool) or not isinstance(bn_groups, int) or bn_groups < 1:
         raise ValueError(
             'model.bn_groups must be an integer >= 1: the number of groups each training '
@@ -87,10 +90,16 @@ class _SplitBatchNorm(_BatchNorm):
     for a batch of one.
 
     Args:
-        num_features: C.
-        num_groups: N (config key ``model.bn_groups``).
-        eps, momentum, affine, track_running_stats, device, dtype: as BatchNorm.
-        **kwargs: further arguments of the BatchNorm class mixed in (``BatchNormAct2d``'s).
+        num_features (int): Channels C.
+        num_groups (int): Groups N (config key ``model.bn_groups``). Defaults to 1.
+        eps (float): As BatchNorm. Defaults to 1e-5.
+        momentum (float, optional): As BatchNorm; None for the cumulative average.
+            Defaults to 0.1.
+        affine (bool): As BatchNorm. Defaults to True.
+        track_running_stats (bool): As BatchNorm. Defaults to True.
+        device (torch.device, optional): As BatchNorm. Defaults to None.
+        dtype (torch.dtype, optional): As BatchNorm. Defaults to None.
+        **kwargs: Further arguments of the BatchNorm class mixed in (``BatchNormAct2d``'s).
     """
 
     def __init__(self, num_features: int, num_groups: int = 1, eps: float = 1e-5,
@@ -111,6 +120,7 @@ class _SplitBatchNorm(_BatchNorm):
         return self.training and self.num_groups > 1 and x.shape[0] > 0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalise ``x`` in groups in train mode, as plain BatchNorm otherwise."""
         return self._grouped_batch_norm(x) if self._splits(x) else super().forward(x)
 
     def _grouped_batch_norm(self, x: torch.Tensor) -> torch.Tensor:
@@ -165,10 +175,28 @@ class SplitBatchNorm2d(_SplitBatchNorm, nn.BatchNorm2d):
 
 @register_notrace_module  # a leaf for timm's FX feature extraction, as BatchNormAct2d
 class SplitBatchNormAct2d(_SplitBatchNorm, BatchNormAct2d):
-    """timm's :class:`BatchNormAct2d` (EfficientNet, ...) over ``num_groups`` groups of each
-    training batch: BatchNorm as :class:`_SplitBatchNorm`, then ``self.drop`` and ``self.act``
-    as BatchNormAct2d. In eval mode and when N = 1, BatchNormAct2d's own forward. Input
-    ``(B, C, H, W)``. Arguments: ``num_groups`` and BatchNormAct2d's."""
+    """timm's :class:`BatchNormAct2d` over ``num_groups`` groups of each training batch.
+
+    BatchNorm as :class:`_SplitBatchNorm`, then ``self.drop`` and ``self.act`` as
+    BatchNormAct2d (EfficientNet, ...). In eval mode and when N = 1, BatchNormAct2d's own
+    forward. Input ``(B, C, H, W)``.
+
+    Args:
+        num_features (int): Channels C.
+        num_groups (int): Groups N (config key ``model.bn_groups``). Defaults to 1.
+        eps (float): As BatchNorm. Defaults to 1e-5.
+        momentum (float, optional): As BatchNorm. Defaults to 0.1.
+        affine (bool): As BatchNorm. Defaults to True.
+        track_running_stats (bool): As BatchNorm. Defaults to True.
+        apply_act (bool): As BatchNormAct2d. Defaults to True.
+        act_layer (str | Callable | type, optional): As BatchNormAct2d. Defaults to
+            ``nn.ReLU``.
+        act_kwargs (dict, optional): As BatchNormAct2d. Defaults to None.
+        inplace (bool): As BatchNormAct2d. Defaults to True.
+        drop_layer (type, optional): As BatchNormAct2d. Defaults to None.
+        device (torch.device, optional): As BatchNorm. Defaults to None.
+        dtype (torch.dtype, optional): As BatchNorm. Defaults to None.
+    """
 
     def __init__(self, num_features: int, num_groups: int = 1, eps: float = 1e-5,
                  momentum: Optional[float] = 0.1, affine: bool = True,
@@ -183,6 +211,8 @@ class SplitBatchNormAct2d(_SplitBatchNorm, BatchNormAct2d):
                          act_kwargs=act_kwargs, inplace=inplace, drop_layer=drop_layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Grouped BatchNorm, then drop and activation, in train mode; BatchNormAct2d's
+        forward otherwise."""
         if self._splits(x):
             return self.act(self.drop(self._grouped_batch_norm(x)))
         return BatchNormAct2d.forward(self, x)
@@ -194,12 +224,10 @@ SPLIT_TYPES = {nn.BatchNorm1d: SplitBatchNorm1d, nn.BatchNorm2d: SplitBatchNorm2
 
 
 def convert_split_batchnorm(module: nn.Module, num_groups: int, prefix: str = '') -> nn.Module:
-    """Replace every ``nn.BatchNorm1d``, ``nn.BatchNorm2d`` and timm ``BatchNormAct2d`` in
-    ``module`` by its split version (:class:`SplitBatchNorm1d`, :class:`SplitBatchNorm2d`,
-    :class:`SplitBatchNormAct2d`) with ``num_groups`` groups; returns the module (a new one
-    when ``module`` itself is a BatchNorm, else ``module`` with its children replaced in
-    place).
+    """Replace every BatchNorm in ``module`` by its split version with ``num_groups`` groups.
 
+    ``nn.BatchNorm1d``, ``nn.BatchNorm2d`` and timm's ``BatchNormAct2d`` become
+    :class:`SplitBatchNorm1d`, :class:`SplitBatchNorm2d` and :class:`SplitBatchNormAct2d`.
     A converted layer takes over the original's parameter and buffer tensors (so values,
     ``requires_grad`` flags such as ICE's frozen BN-neck bias, and state-dict keys are
     unchanged) and its ``eps``, ``momentum``, ``affine``, ``track_running_stats`` and train
@@ -209,6 +237,15 @@ def convert_split_batchnorm(module: nn.Module, num_groups: int, prefix: str = ''
     Other BatchNorm subclasses (their own forward, e.g. ``SyncBatchNorm``, timm's
     ``SyncBatchNormAct`` or a subclass of ``BatchNormAct2d``) raise ``TypeError``:
     converting them would drop what they add.
+
+    Args:
+        module (nn.Module): The module to convert.
+        num_groups (int): Groups N (config key ``model.bn_groups``).
+        prefix (str): Name of ``module`` in error messages. Defaults to ``''``.
+
+    Returns:
+        nn.Module: A new module when ``module`` itself is a BatchNorm, else ``module`` with
+        its children replaced in place.
     """
     if isinstance(module, _SplitBatchNorm):
         check_bn_groups(num_groups)
