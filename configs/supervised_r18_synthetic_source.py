@@ -1,7 +1,4 @@
-# The demo's stand-in for ImageNet pretraining (which needs a download): the supervised
-# baseline trained on a second generated set, other people under the same cameras
-# (tools/make_synthetic_reid.py data/synthetic_source --preset small --seed 1).
-# MMCL and ICE start from it on the unlabelled demo set; tested on the demo set it is the
-# "direct transfer" row.
+# The supervised ResNet-18 on other people under the same generated cameras, a start for
+# transfer runs (tools/make_synthetic_reid.py data/synthetic_source --preset small --seed 1).
 _base_ = ['./supervised_r18_synthetic.py']
 train_dataloader = dict(dataset=dict(data_root='data/synthetic_source'))

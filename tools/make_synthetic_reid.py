@@ -3,7 +3,8 @@
     python tools/make_synthetic_reid.py data/synthetic --preset small [--seed 0]
         [--style-seed 0] [--camera-strength 1] [--workers 2] [--overwrite]
 
-Presets: tiny (tests), small (make demo), medium, market (Market-1501's sizes at 256x128).
+Presets: tiny (tests), small (make demo), small_wide (the benchmark's test set), medium,
+market (Market-1501's sizes at 256x128).
 Any preset value can be overridden, e.g. --num-ids-train 200 --height 256 --width 128.
 """
 import argparse

@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from mmcl_ice_plugin.models import ICE
+from mmcl_ice_plugin.registry import MODELS
 
 BACKBONE = dict(type='TorchreidBackbone', name='resnet18')
 
@@ -86,3 +87,18 @@ def test_loss_refuses_outliers_and_single_views():
     with pytest.raises(ValueError, match='MultiView'):
         model(views[0], index=torch.arange(4), camid=torch.zeros(4, dtype=torch.long),
               mode='loss')
+
+
+def test_loss_configs_merge_over_the_authors_unless_the_type_changes():
+    class PlainLoss(torch.nn.Module):
+        """A loss whose __init__ takes none of HardInstanceLoss's arguments."""
+
+        def forward(self, student, teacher, labels):
+            return student.sum() * 0
+
+    MODELS.register_module(module=PlainLoss, force=True)
+    model = make_ice(losses=dict(hard_instance=dict(type='PlainLoss'),
+                                 soft_instance=dict(weight=2.0)))
+    assert type(model.loss_hard_instance) is PlainLoss
+    assert model.loss_soft_instance.weight == 2.0
+    assert model.loss_soft_instance.temperature == 0.4  # the authors' value kept

@@ -23,9 +23,8 @@ def test_mmcl_beats_the_untrained_backbone(tiny_market, tmp_path):
 @pytest.mark.slow(90)
 def test_ice_beats_the_untrained_backbone(tiny_market, tmp_path):
     # the demo's ICE config (ImageNet EfficientNet-Lite0, backbone BatchNorm statistics kept) at
-    # the tiny set's 128x64: 33.0 mAP untrained, 36.8 / 37.7 / 38.2 after 6 epochs of 8
-    # iterations with seeds 0 / 1 / 2 (Xeon, 2026-12-03). From random ResNet-18 weights at 64x32
-    # ICE ends below the untrained backbone on this set (27.6 -> 20.0 after 6 epochs).
+    # the tiny set's 128x64 gains a few mAP in 6 epochs of 8 iterations over seeds 0-2; from
+    # random ResNet-18 weights at 64x32 ICE ends below the untrained backbone on this set.
     config = ice_config(tmp_path, tiny_market, epochs=6, iters=8,
                         base='configs/ice_lite0_synthetic.py', size=(128, 64))
     untrained = evaluate(config, str(tmp_path / 'untrained'))

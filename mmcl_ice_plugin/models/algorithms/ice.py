@@ -17,6 +17,13 @@ DEFAULT_LOSSES = dict(
 )
 
 
+def _merge_loss(default: dict, given: dict) -> dict:
+    """``given`` over the authors' loss config; another loss ``type`` replaces it whole."""
+    if given.get('type', default['type']) != default['type']:
+        return dict(given)
+    return dict(default, **given)
+
+
 @MODELS.register_module()
 class ICE(BaseReID):
     """ICE: inter-instance contrastive encoding with a momentum teacher.
@@ -48,8 +55,8 @@ class ICE(BaseReID):
         shuffle_bn (bool): Whether to permute the batch around the teacher's forwards.
             Defaults to True.
         losses (dict, optional): Loss configs keyed ``centroid``, ``camera``,
-            ``hard_instance``, ``soft_instance``, merged over the authors' (``DEFAULT_LOSSES``).
-            Defaults to None.
+            ``hard_instance``, ``soft_instance``, merged over the authors' (``DEFAULT_LOSSES``);
+            a config of another ``type`` replaces the authors' whole. Defaults to None.
         **kwargs: :class:`BaseReID` arguments; ``test_feature`` defaults to ``'post_bn'``.
     """
 
@@ -74,7 +81,7 @@ class ICE(BaseReID):
         # False until the teacher is a copy of the student; a checkpoint without a teacher
         # (e.g. a supervised model given as load_from) leaves it False, so the copy is redone
         self.register_buffer('teacher_ready', torch.tensor(False))
-        cfgs = {k: dict(v, **(losses or {}).get(k, {})) for k, v in DEFAULT_LOSSES.items()}
+        cfgs = {k: _merge_loss(v, (losses or {}).get(k, {})) for k, v in DEFAULT_LOSSES.items()}
         self.loss_centroid = MODELS.build(cfgs['centroid'])
         self.loss_camera = MODELS.build(cfgs['camera']) if camera_aware else None
         self.loss_hard_instance = MODELS.build(cfgs['hard_instance'])
