@@ -32,8 +32,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmcl_ice_plugin.datasets import ReIDDataset  # noqa: E402
 from mmcl_ice_plugin.engine.feature_extraction import extract_features  # noqa: E402
 from mmcl_ice_plugin.evaluation import evaluate_rank  # noqa: E402
-from mmcl_ice_plugin.pseudo_labels import (dbscan_labels, jaccard_distance,  # noqa: E402
-                                           pseudo_label_quality)
+from mmcl_ice_plugin.pseudo_labels import (camera_view_quality, dbscan_labels,  # noqa: E402
+                                           jaccard_distance, pseudo_label_quality)
 from mmcl_ice_plugin.registry import MODELS  # noqa: E402
 
 NORM = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
@@ -78,14 +78,13 @@ def clustering(feats: torch.Tensor, train: ReIDDataset, k1: int, eps: float
                ) -> Dict[str, Any]:
     labels = dbscan_labels(jaccard_distance(feats.numpy(), k1=k1, k2=6), eps=eps, min_samples=4)
     quality = pseudo_label_quality(labels, train.pids)
-    kept = labels >= 0
-    span = np.unique(labels[kept] * (train.camids.max() + 1) + train.camids[kept]) // (
-        train.camids.max() + 1)
-    _, cams_per_cluster = np.unique(span, return_counts=True)
+    view = camera_view_quality(labels, train.pids, train.camids)
     return dict(num_clusters=quality['num_clusters'], num_outliers=quality['num_outliers'],
                 precision=100 * quality['precision'], recall=100 * quality['recall'],
-                multi_camera_clusters=100 * float((cams_per_cluster > 1).mean())
-                if len(cams_per_cluster) else 0.0)
+                multi_camera_clusters=100 * (1 - view['single_camera_clusters'])
+                if quality['num_clusters'] else 0.0,
+                clusters_per_identity=view['clusters_per_identity'],
+                cameras_per_identity=view['cameras_per_identity'])
 
 
 def main() -> None:
@@ -132,7 +131,9 @@ def main() -> None:
           f"epoch-0 clusters (k1 {args.k1}, eps {args.eps}): {clusters['num_clusters']} "
           f"clusters, {clusters['num_outliers']} outliers, pairwise precision "
           f"{clusters['precision']:.1f} %, recall {clusters['recall']:.1f} %, "
-          f"{clusters['multi_camera_clusters']:.0f} % of clusters span several cameras")
+          f"{clusters['multi_camera_clusters']:.0f} % of clusters span several cameras; an "
+          f"identity spreads over {clusters['clusters_per_identity']:.2f} clusters against "
+          f"{clusters['cameras_per_identity']:.2f} cameras")
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(stats, f, indent=2)

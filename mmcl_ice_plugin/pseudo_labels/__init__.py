@@ -4,11 +4,12 @@ from .gram import GramCache, similarity_rows
 from .jaccard import jaccard_distance
 from .knn import knn_search
 from .mplp import MPLP, mplp_labels, mplp_labels_from_source
-from .quality import pseudo_label_quality
+from .quality import camera_view_quality, pseudo_label_quality
 
 __all__ = [
     'GramCache',
     'MPLP',
+    'camera_view_quality',
     'dbscan_labels',
     'jaccard_distance',
     'knn_search',

@@ -6,6 +6,10 @@ predicted cluster *and* the same identity, ``precision = TP / #pairs in a predic
 are singletons: they belong to no pair. NMI (arithmetic normalisation) and ARI come from
 scikit-learn, with the outliers as singletons too. Everything is computed from the contingency
 table (``O(N)`` after sorting), never from the ``O(N^2)`` pairs.
+
+The camera view (:func:`camera_view_quality`) tells whether an identity's groups have been
+joined across cameras: the share of clusters seen by one camera only, and the clusters an
+identity is spread over against the cameras it is seen by.
 """
 from typing import Dict, Union
 
@@ -74,3 +78,54 @@ def pseudo_label_quality(pred_labels: ArrayLike,
         num_clusters=int(np.unique(pred[~outliers]).size),
         num_outliers=num_outliers,
     )
+
+
+def _distinct_per_group(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Number of distinct ``values`` in each group, for the groups ``0 .. groups.max()``."""
+    pairs = np.unique(np.stack([groups, values]), axis=1)
+    return np.bincount(pairs[0], minlength=groups.max(initial=-1) + 1)
+
+
+def camera_view_quality(pred_labels: ArrayLike, gt_labels: ArrayLike,
+                        camids: ArrayLike) -> Dict[str, float]:
+    """How far the pseudo labels join each identity's images across cameras.
+
+    With the clusters ``k`` (outliers excluded), ``cams(k)`` the cameras of its images, and the
+    identities ``p`` that have at least one clustered image:
+
+    * ``single_camera_clusters = #{k : |cams(k)| = 1} / #clusters``;
+    * ``clusters_per_identity = mean_p #{clusters holding an image of p}``;
+    * ``cameras_per_identity = mean_p #{cameras of all images of p}``.
+
+    An identity seen by 4 cameras and spread over 4 clusters has not been joined at all; a
+    perfect labelling gives ``clusters_per_identity = 1``.
+
+    Args:
+        pred_labels (np.ndarray | torch.Tensor | list): ``(N,)`` pseudo labels, negative =
+            outlier.
+        gt_labels (np.ndarray | torch.Tensor | list): ``(N,)`` ground-truth identities.
+        camids (np.ndarray | torch.Tensor | list): ``(N,)`` camera ids.
+
+    Returns:
+        dict: ``{'single_camera_clusters', 'clusters_per_identity', 'cameras_per_identity'}``,
+        each 0 when there is no cluster.
+    """
+    pred = _as_labels(pred_labels, 'pred_labels')
+    gt = _as_labels(gt_labels, 'gt_labels')
+    cams = _as_labels(camids, 'camids')
+    if not pred.shape == gt.shape == cams.shape:
+        raise ValueError(f'pred_labels, gt_labels and camids differ in length: {pred.size}, '
+                         f'{gt.size}, {cams.size}')
+    kept = pred >= 0
+    if not kept.any():
+        return dict(single_camera_clusters=0.0, clusters_per_identity=0.0,
+                    cameras_per_identity=0.0)
+    _, cluster_ids = np.unique(pred[kept], return_inverse=True)
+    _, gt_ids = np.unique(gt, return_inverse=True)
+    cams_per_cluster = _distinct_per_group(cluster_ids.ravel(), cams[kept])
+    clustered_ids = np.unique(gt_ids[kept])
+    clusters_per_id = _distinct_per_group(gt_ids[kept], cluster_ids.ravel())[clustered_ids]
+    cams_per_id = _distinct_per_group(gt_ids, cams)[clustered_ids]
+    return dict(single_camera_clusters=float((cams_per_cluster == 1).mean()),
+                clusters_per_identity=float(clusters_per_id.mean()),
+                cameras_per_identity=float(cams_per_id.mean()))

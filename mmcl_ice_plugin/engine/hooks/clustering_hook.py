@@ -11,7 +11,8 @@ from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from ...pseudo_labels import dbscan_labels, jaccard_distance, pseudo_label_quality
+from ...pseudo_labels import (camera_view_quality, dbscan_labels, jaccard_distance,
+                              pseudo_label_quality)
 from ...pseudo_labels.clustering import check_dbscan_params
 from ...pseudo_labels.jaccard import check_jaccard_params
 from ...registry import HOOKS
@@ -153,11 +154,13 @@ class ClusteringHook(Hook):
             np.ndarray: ``(N,)`` labels, -1 for outliers.
         """
         start = time.time()
-        labels = self.label(feats, np.asarray(self.loader.dataset.camids))
+        camids = np.asarray(self.loader.dataset.camids)
+        labels = self.label(feats, camids)
         stats = dict(num_clusters=int(labels.max()) + 1, num_outliers=int((labels < 0).sum()))
         gt = getattr(self.loader.dataset, 'pids', None)
         if gt is not None:
             stats.update(pseudo_label_quality(labels, gt))
+            stats.update(camera_view_quality(labels, gt, camids))
         runner.logger.info(
             f'Epoch {runner.epoch}: clustering in {time.time() - start:.1f} s: ' +
             ', '.join(f'{k} {v:.4g}' if isinstance(v, float) else f'{k} {v}'
