@@ -187,12 +187,18 @@ def _expanded_softmax_weights(feats: np.ndarray, knn: np.ndarray,
     expanded = (r1 + accept @ r2).tocsr()
     expanded.sum_duplicates()
     rows = np.repeat(np.arange(num, dtype=np.int64), np.diff(expanded.indptr))
-    cols = expanded.indices
-    sq_dist = _pair_sq_distances(feats, knn, dist2, rows, cols)
+    sq_dist = _pair_sq_distances(feats, knn, dist2, rows, expanded.indices)
+    return _softmax_rows(expanded, sq_dist)
+
+
+def _softmax_rows(support: sp.csr_matrix, sq_dist: np.ndarray) -> sp.csr_matrix:
+    """``V[i, j] = softmax over the stored j of row i of -sq_dist``, on the pattern of
+    ``support`` (canonical CSR, no empty row); ``sq_dist`` holds its entries in order."""
+    num = support.shape[0]
     weights = np.exp(-sq_dist)
-    row_sums = np.add.reduceat(weights, expanded.indptr[:-1].astype(np.int64))
-    weights /= row_sums[rows]
-    return sp.csr_matrix((weights, cols, expanded.indptr), shape=(num, num))
+    row_sums = np.add.reduceat(weights, support.indptr[:-1].astype(np.int64))
+    weights /= np.repeat(row_sums, np.diff(support.indptr))
+    return sp.csr_matrix((weights, support.indices, support.indptr), shape=(num, num))
 
 
 def _pair_sq_distances(feats: np.ndarray, knn: np.ndarray, dist2: np.ndarray,
@@ -222,7 +228,10 @@ def _pair_sq_distances(feats: np.ndarray, knn: np.ndarray, dist2: np.ndarray,
 
 
 def _query_expansion(vmat: sp.csr_matrix, neighbours: np.ndarray) -> sp.csr_matrix:
-    """``V[i] <- mean of V[q] over q in neighbours[i]`` (``L(i)[:k2]``), as a sparse product."""
+    """``V[i] <- mean of V[q] over q in neighbours[i]`` (``L(i)[:k2]``), as a sparse product.
+
+    A row listed twice in ``neighbours[i]`` counts twice (weight ``2 / k2``).
+    """
     num, k2 = neighbours.shape
     indptr = np.arange(0, num * k2 + 1, k2, dtype=np.int64)
     qmat = sp.csr_matrix((np.full(num * k2, 1.0 / k2), neighbours.ravel(),

@@ -80,6 +80,36 @@ def knn_search(features: ArrayLike, k: int,
     return _put_self_first(distances, indices)
 
 
+def knn_search_between(queries: ArrayLike, database: ArrayLike, k: int,
+                       use_gpu: Optional[bool] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Exact ``k`` nearest rows of ``database`` for every row of ``queries`` (Euclidean).
+
+    The same brute-force faiss search as :func:`knn_search`, between two different sets (no
+    sample is its own neighbour here): row ``i`` lists database rows by increasing distance.
+
+    Args:
+        queries (np.ndarray | torch.Tensor): ``(Q, D)`` query features, used as given.
+        database (np.ndarray | torch.Tensor): ``(M, D)`` database features, used as given.
+        k (int): Neighbours per query, ``1 <= k <= M``.
+        use_gpu (bool, optional): As in :func:`knn_search`. Defaults to None.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``(distances, indices)``: float32 squared Euclidean
+        distances (clipped at 0) and int64 database indices, both ``(Q, k)``.
+    """
+    xq, xb = as_float32_matrix(queries), as_float32_matrix(database)
+    if not 1 <= k <= xb.shape[0]:
+        raise ValueError(f'k must be in [1, M] = [1, {xb.shape[0]}], got {k}')
+    if use_gpu is None:
+        use_gpu = gpu_available()
+    if use_gpu and k <= GPU_MAX_K:
+        distances, indices = faiss.knn_gpu(faiss.StandardGpuResources(), xq, xb, k)
+    else:
+        distances, indices = faiss.knn(xq, xb, k)
+    np.maximum(distances, 0, out=distances)
+    return distances, indices
+
+
 def _put_self_first(distances: np.ndarray,
                     indices: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Move (or insert) ``i`` to the front of row ``i``; other entries keep their order."""

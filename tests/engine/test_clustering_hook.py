@@ -1,6 +1,7 @@
 """ClusteringHook on a fake runner: labels reach the model and the sampler, are saved, and a
-clustering that finds nothing keeps the previous labels."""
+clustering that finds nothing keeps the previous labels; the camera-aware Jaccard option."""
 import logging
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,7 +10,10 @@ import torch
 import torch.nn.functional as F
 
 from mmcl_ice_plugin.engine.hooks import ClusteringHook
+from mmcl_ice_plugin.engine.hooks import clustering_hook
 from mmcl_ice_plugin.models.memories import ClusterMemory
+from mmcl_ice_plugin.pseudo_labels import (camera_aware_jaccard_distance, dbscan_labels,
+                                           jaccard_distance)
 from mmcl_ice_plugin.registry import HOOKS
 
 
@@ -125,6 +129,88 @@ def test_invalid_hyperparameters():
         ClusteringHook(extract_pipeline=[], k1=5, k2=6)
     with pytest.raises(ValueError, match='eps'):
         ClusteringHook(extract_pipeline=[], eps=0)
+
+
+def run_epoch(tmp_path, feats, camids, pids, hook, epoch=0):
+    runner, loader, dataset = make_runner(tmp_path, feats, camids, pids)
+    runner.epoch = epoch
+    hook.loader = _Loader(loader, dataset)
+    hook.before_train_epoch(runner)
+    return runner.train_dataloader.sampler.labels
+
+
+def test_camera_aware_jaccard_off_gives_todays_labels(tmp_path):
+    gen = torch.Generator().manual_seed(3)
+    feats = F.normalize(torch.randn(60, 8, generator=gen) + 2 * torch.randn(
+        3, 8, generator=gen).repeat_interleave(20, 0), dim=1)
+    camids, pids = np.arange(60) % 4, np.repeat(np.arange(3), 20)
+    kwargs = dict(extract_pipeline=[], k1=10, k2=4, eps=0.5, min_samples=3)
+    today = run_epoch(tmp_path / 'a', feats, camids, pids, ClusteringHook(**kwargs))
+    off = run_epoch(tmp_path / 'b', feats, camids, pids,
+                    ClusteringHook(camera_aware_jaccard=None, **kwargs))
+    np.testing.assert_array_equal(off, today)
+    expected = dbscan_labels(jaccard_distance(feats.numpy(), k1=10, k2=4), eps=0.5,
+                             min_samples=3)
+    np.testing.assert_array_equal(today, expected)
+    assert len(set(today)) > 1
+
+
+def two_identities_two_cameras(per_group=25):
+    """``f = 3 e_camera + e_identity + noise``: the camera dominates the features."""
+    gen = torch.Generator().manual_seed(0)
+    camids, pids = np.repeat([0, 0, 1, 1], per_group), np.repeat([0, 1, 0, 1], per_group)
+    feats = torch.zeros(4 * per_group, 4)
+    feats[np.arange(len(pids)), camids] = 3.0
+    feats[np.arange(len(pids)), 2 + pids] = 1.0
+    return F.normalize(feats + 0.05 * torch.randn(feats.shape, generator=gen), dim=1), camids, pids
+
+
+def test_camera_aware_jaccard_clusters_identities_across_cameras(tmp_path):
+    feats, camids, pids = two_identities_two_cameras()
+    plain = run_epoch(tmp_path / 'a', feats, camids, pids, ClusteringHook(extract_pipeline=[]))
+    assert all(len(set(camids[plain == k])) == 1 for k in set(plain))  # one camera each
+    hook = ClusteringHook(extract_pipeline=[], camera_aware_jaccard=dict())
+    np.testing.assert_array_equal(run_epoch(tmp_path / 'b', feats, camids, pids, hook), pids)
+
+
+@pytest.mark.parametrize('epoch,warmup,k2s', [(0, (3, 3), (3, 3)), (1, (3, 3), (2, 4)),
+                                              (0, None, (2, 4)), (0, [1, 5], (1, 5))])
+def test_camera_aware_jaccard_parameters_reach_the_distance(tmp_path, monkeypatch, epoch,
+                                                            warmup, k2s):
+    calls = []
+
+    def recording(*args, **kwargs):
+        calls.append((args, kwargs))
+        return camera_aware_jaccard_distance(*args, **kwargs)
+
+    monkeypatch.setattr(clustering_hook, 'camera_aware_jaccard_distance', recording)
+    feats, camids, pids = two_identities_two_cameras()
+    hook = ClusteringHook(extract_pipeline=[], k1=12, k2=3, max_distance=0.9,
+                          camera_aware_jaccard=dict(k1_inter=15, warmup_k2=warmup))
+    run_epoch(tmp_path, feats, camids, pids, hook, epoch=epoch)
+    (args, kwargs), = calls
+    np.testing.assert_array_equal(args[1], camids)
+    assert kwargs == dict(k1=12, k2=3, max_distance=0.9, k1_intra=5, k1_inter=15,
+                          k2_intra=k2s[0], k2_inter=k2s[1], ckrnns=True, clqe=True)
+
+
+@pytest.mark.parametrize('cfg,name', [
+    (dict(k1_intra=-1), 'k1_intra'),
+    (dict(k1_inter='20'), 'k1_inter'),
+    (dict(k2_intra=0), 'k2_intra'),
+    (dict(k2_inter=1.5), 'k2_inter'),
+    (dict(ckrnns=1), 'ckrnns'),
+    (dict(clqe='no'), 'clqe'),
+    (dict(warmup_k2=3), 'warmup_k2'),
+    (dict(warmup_k2=(0, 3)), 'warmup_k2.k2_intra'),
+    (dict(k3=2), 'k3'),
+])
+def test_invalid_camera_aware_jaccard_names_the_config_key(cfg, name):
+    key = f"custom_hooks[type='ClusteringHook'].camera_aware_jaccard.{name}"
+    with pytest.raises(ValueError, match=re.escape(key)):
+        ClusteringHook(extract_pipeline=[], camera_aware_jaccard=cfg)
+    with pytest.raises(ValueError, match=re.escape('camera_aware_jaccard must be None or')):
+        ClusteringHook(extract_pipeline=[], camera_aware_jaccard=True)
 
 
 class _Loader:

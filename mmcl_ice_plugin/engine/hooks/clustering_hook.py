@@ -3,7 +3,7 @@ distance, DBSCAN), broadcast to every rank and handed to the model and the sampl
 import os
 import os.path as osp
 import time
-from typing import Sequence
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -11,8 +11,9 @@ from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from ...pseudo_labels import (camera_view_quality, dbscan_labels, jaccard_distance,
-                              pseudo_label_quality)
+from ...pseudo_labels import (camera_aware_jaccard_distance, camera_view_quality, dbscan_labels,
+                              jaccard_distance, pseudo_label_quality)
+from ...pseudo_labels.ca_jaccard import CA_JACCARD_DEFAULTS, check_ca_jaccard_params
 from ...pseudo_labels.clustering import check_dbscan_params
 from ...pseudo_labels.jaccard import check_jaccard_params
 from ...registry import HOOKS
@@ -30,6 +31,8 @@ class ClusteringHook(Hook):
     Reference:
         H. Chen, B. Lagadec, F. Bremond. ICE: Inter-instance Contrastive Encoding for
         Unsupervised Person Re-identification. ICCV 2021. https://arxiv.org/abs/2103.16364
+        Y. Chen, Z. Fan, Z. Chen, Y. Zhu. CA-Jaccard: Camera-aware Jaccard Distance for Person
+        Re-identification. CVPR 2024. https://arxiv.org/abs/2311.10605 (option)
 
     Before every epoch: teacher features of the whole train set (eval mode, test transform;
     extraction spread over ranks and gathered), Jaccard distance + DBSCAN on rank 0, labels
@@ -52,13 +55,20 @@ class ClusteringHook(Hook):
         max_distance (float): Store only Jaccard distances below this, in ``(eps, 1]``. Any
             value above ``eps`` gives the same labels, with less memory on datasets whose
             identities overlap a lot. Defaults to 1.0 (every pair that shares support).
+        camera_aware_jaccard (dict, optional): Cluster on the camera-aware Jaccard distance
+            (:func:`camera_aware_jaccard_distance`) instead of ICE's. Keys, each defaulting to
+            the authors' Market-1501 value: ``k1_intra`` (5), ``k1_inter`` (20), ``k2_intra``
+            (2), ``k2_inter`` (4), ``ckrnns`` (True), ``clqe`` (True) and ``warmup_k2``
+            (``(3, 3)``: ``k2_intra, k2_inter`` of epoch 0, as in the authors' code; None: no
+            warm-up); ``dict()`` takes them all. Defaults to None (ICE's distance).
     """
 
     priority = 'ABOVE_NORMAL'
 
     def __init__(self, extract_pipeline: Sequence[dict], batch_size: int = 128,
                  num_workers: int = 2, k1: int = 30, k2: int = 6, eps: float = 0.55,
-                 min_samples: int = 4, max_distance: float = 1.0) -> None:
+                 min_samples: int = 4, max_distance: float = 1.0,
+                 camera_aware_jaccard: Optional[dict] = None) -> None:
         check_jaccard_params(k1, k2, key=CONFIG_KEY)
         check_dbscan_params(eps, min_samples, key=CONFIG_KEY)
         self.extract_pipeline = list(extract_pipeline)
@@ -69,7 +79,9 @@ class ClusteringHook(Hook):
                              f'{max_distance}.')
         self.k1, self.k2, self.eps, self.min_samples = k1, k2, eps, min_samples
         self.max_distance = max_distance
+        self.camera_aware_jaccard = _ca_jaccard_options(camera_aware_jaccard)
         self.loader = None
+        self._epoch = None
 
     def before_train(self, runner: Runner) -> None:
         """Build the extraction dataloader; hand a resumed checkpoint's labels to the sampler.
@@ -127,7 +139,7 @@ class ClusteringHook(Hook):
                            f'{time.time() - start:.1f} s')
 
     def label(self, feats: torch.Tensor, camids: np.ndarray) -> np.ndarray:
-        """Pseudo labels of the train set: Jaccard distance + DBSCAN.
+        """Pseudo labels of the train set: Jaccard (or CA-Jaccard) distance + DBSCAN.
 
         Override this in a registered subclass to generate ICE's labels another way; the
         hook keeps the logging, the saved labels and the hand-over to model and sampler.
@@ -139,8 +151,17 @@ class ClusteringHook(Hook):
         Returns:
             np.ndarray: ``(N,)`` integer labels ``0 .. K-1``, -1 for outliers.
         """
-        distance = jaccard_distance(feats.numpy(), k1=self.k1, k2=self.k2,
-                                    max_distance=self.max_distance)
+        if self.camera_aware_jaccard is None:
+            distance = jaccard_distance(feats.numpy(), k1=self.k1, k2=self.k2,
+                                        max_distance=self.max_distance)
+        else:
+            params = dict(self.camera_aware_jaccard)
+            warmup = params.pop('warmup_k2')
+            if warmup is not None and self._epoch == 0:
+                params['k2_intra'], params['k2_inter'] = warmup
+            distance = camera_aware_jaccard_distance(
+                feats.numpy(), camids, k1=self.k1, k2=self.k2, max_distance=self.max_distance,
+                **params)
         return dbscan_labels(distance, eps=self.eps, min_samples=self.min_samples)
 
     def cluster(self, feats: torch.Tensor, runner: Runner) -> np.ndarray:
@@ -155,6 +176,7 @@ class ClusteringHook(Hook):
         """
         start = time.time()
         camids = np.asarray(self.loader.dataset.camids)
+        self._epoch = runner.epoch
         labels = self.label(feats, camids)
         stats = dict(num_clusters=int(labels.max()) + 1, num_outliers=int((labels < 0).sum()))
         gt = getattr(self.loader.dataset, 'pids', None)
@@ -171,3 +193,29 @@ class ClusteringHook(Hook):
         os.makedirs(out_dir, exist_ok=True)
         np.save(osp.join(out_dir, f'epoch_{runner.epoch:03d}.npy'), labels)
         return labels
+
+
+def _ca_jaccard_options(cfg: Optional[Mapping]) -> Optional[dict]:
+    """The CA-Jaccard parameters with the authors' defaults filled in, validated; None stays."""
+    if cfg is None:
+        return None
+    key = f'{CONFIG_KEY}.camera_aware_jaccard'
+    if not isinstance(cfg, Mapping):
+        raise ValueError(f'{key} must be None or a dict of CA-Jaccard parameters (dict() for '
+                         f'the authors\' values), got {cfg!r}')
+    known = dict(CA_JACCARD_DEFAULTS, warmup_k2=(3, 3))
+    for name in cfg:
+        if name not in known:
+            raise ValueError(f'{key}.{name} is not a CA-Jaccard parameter; the keys are '
+                             f'{", ".join(known)}')
+    options = dict(known, **cfg)
+    check_ca_jaccard_params(*(options[name] for name in CA_JACCARD_DEFAULTS), key=key)
+    warmup = options['warmup_k2']
+    if warmup is not None:
+        if not isinstance(warmup, (list, tuple)) or len(warmup) != 2:
+            raise ValueError(f'{key}.warmup_k2 must be None or a pair (k2_intra, k2_inter), '
+                             f'got {warmup!r}')
+        check_ca_jaccard_params(options['k1_intra'], options['k1_inter'], *warmup,
+                                key=f'{key}.warmup_k2')
+        options['warmup_k2'] = tuple(warmup)
+    return options
