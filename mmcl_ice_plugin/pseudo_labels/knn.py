@@ -71,13 +71,18 @@ def knn_search(features: ArrayLike, k: int,
     num = x.shape[0]
     if not 1 <= k <= num:
         raise ValueError(f'k must be in [1, N] = [1, {num}], got {k}')
+    return _put_self_first(*_faiss_knn(x, x, k, use_gpu))
+
+
+def _faiss_knn(xq: np.ndarray, xb: np.ndarray, k: int,
+               use_gpu: Optional[bool]) -> Tuple[np.ndarray, np.ndarray]:
+    """faiss' brute-force search on the GPU (``k <= GPU_MAX_K``, when asked or available),
+    else on the CPU."""
     if use_gpu is None:
         use_gpu = gpu_available()
     if use_gpu and k <= GPU_MAX_K:
-        distances, indices = faiss.knn_gpu(faiss.StandardGpuResources(), x, x, k)
-    else:
-        distances, indices = faiss.knn(x, x, k)
-    return _put_self_first(distances, indices)
+        return faiss.knn_gpu(faiss.StandardGpuResources(), xq, xb, k)
+    return faiss.knn(xq, xb, k)
 
 
 def knn_search_between(queries: ArrayLike, database: ArrayLike, k: int,
@@ -100,12 +105,7 @@ def knn_search_between(queries: ArrayLike, database: ArrayLike, k: int,
     xq, xb = as_float32_matrix(queries), as_float32_matrix(database)
     if not 1 <= k <= xb.shape[0]:
         raise ValueError(f'k must be in [1, M] = [1, {xb.shape[0]}], got {k}')
-    if use_gpu is None:
-        use_gpu = gpu_available()
-    if use_gpu and k <= GPU_MAX_K:
-        distances, indices = faiss.knn_gpu(faiss.StandardGpuResources(), xq, xb, k)
-    else:
-        distances, indices = faiss.knn(xq, xb, k)
+    distances, indices = _faiss_knn(xq, xb, k, use_gpu)
     np.maximum(distances, 0, out=distances)
     return distances, indices
 
