@@ -5,7 +5,8 @@
 
 Presets: tiny (tests), small (make demo), small_wide (the benchmark's test set), medium,
 market (Market-1501's sizes at 256x128).
-Any preset value can be overridden, e.g. --num-ids-train 200 --height 256 --width 128.
+Any preset value can be overridden, e.g. --num-ids-train 200 --height 256 --width 128, and
+so can how people meet the cameras: --camera-coverage 0.4 --walk-len 8 --split-walks 0.
 """
 import argparse
 import time
@@ -13,7 +14,9 @@ import time
 from mmcl_ice_plugin.datasets.synthetic import PRESETS, make_synthetic_reid, read_summary
 
 OVERRIDABLE = ('num_ids_train', 'num_ids_test', 'num_cams', 'imgs_per_id_cam',
-               'num_distractors', 'num_junk', 'height', 'width')
+               'num_distractors', 'num_junk', 'height', 'width', 'camera_coverage', 'walk_len',
+               'split_walks')
+FLOATS = ('imgs_per_id_cam', 'camera_coverage', 'split_walks')
 
 
 def main() -> None:
@@ -27,12 +30,12 @@ def main() -> None:
                         help='the domain: camera styles, scenes and clothing palette')
     parser.add_argument('--camera-strength', type=float, default=1.0,
                         help='scale of the per-camera colour cast, saturation, contrast and '
-                        'lighting (0: neutral cameras, 1: the default hard setting)')
+                        'lighting (0: neutral cameras, 1: moderate, the default; 2: strong)')
     parser.add_argument('--workers', type=int, default=0, help='drawing processes')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace a dataset already in ROOT')
     for key in OVERRIDABLE:
-        kind = float if key == 'imgs_per_id_cam' else int
+        kind = float if key in FLOATS else int
         parser.add_argument('--' + key.replace('_', '-'), type=kind, help='override the preset')
     args = parser.parse_args()
 

@@ -8,12 +8,14 @@ import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
+from PIL import Image
 from torch.utils.data import Dataset
 from torchreid.reid.data.datasets import __image_datasets as TORCHREID_IMAGE_DATASETS
 from torchreid.reid.data.datasets.image.market1501 import Market1501
 
 from ..registry import DATASETS
 from ..utils.seeding import seed_global_rngs
+from .colour_camstyle import apply_colour_map, camera_colour_statistics, colour_transfer_maps
 from .image_io import read_image
 from .transforms import build_pipeline
 
@@ -199,19 +201,25 @@ class ReIDDataset(Dataset):
             first). Defaults to ``'train'``.
         pipeline (dict | list | Callable, optional): Transform config (see
             :func:`build_pipeline`); None returns PIL images. Defaults to None.
-        camstyle (bool): Whether to use MMCL's CamStyle augmentation (Zhong et al., CVPR
-            2018; train split only): the folder ``bounding_box_train_camstyle/`` beside
-            ``bounding_box_train/`` holds GAN-translated copies
-            ``<stem>_fake_<src>to<dst>.jpg``; each item is replaced with probability (C-1)/C
-            by its copy in a uniformly drawn other camera (C = number of cameras).
+        camstyle (bool | str): CamStyle augmentation (Zhong et al., CVPR 2018; train split
+            only): each item is shown, with probability ``camstyle_prob``, as a uniformly
+            drawn other camera would have taken it. ``True`` or ``'gan'``: MMCL's
+            GAN-translated copies ``<stem>_fake_<src>to<dst>.jpg`` in the folder
+            ``bounding_box_train_camstyle/`` beside ``bounding_box_train/``. ``'colour'``: no
+            GAN, the image's colours carried to the other camera's colour statistics
+            (:mod:`.colour_camstyle`, measured on the training images at start-up).
             Defaults to False.
+        camstyle_prob (float, optional): Probability of the CamStyle replacement; None for
+            (C-1)/C, C the number of cameras (the authors' choice for the GAN copies).
+            Defaults to None.
     """
 
     accepts_item_seeds = True
 
     def __init__(self, data_root: str, source: str = 'folder', split: str = 'train',
                  pipeline: Optional[Union[dict, list, Callable]] = None,
-                 camstyle: bool = False) -> None:
+                 camstyle: Union[bool, str] = False,
+                 camstyle_prob: Optional[float] = None) -> None:
         if split not in SPLITS:
             raise ValueError(f'Unknown split {split!r} (config key dataset.split); '
                              f'choose one of {SPLITS}.')
@@ -232,7 +240,17 @@ class ReIDDataset(Dataset):
         self.camids = np.array([r[2] for r in records], dtype=np.int64)
         self.is_query = np.array([r[3] for r in records], dtype=bool)
         self.pipeline = build_pipeline(pipeline) if pipeline is not None else None
-        self.camstyle_dir = self._camstyle_dir() if camstyle else None
+        self.camstyle = self._camstyle_mode(camstyle)
+        if camstyle_prob is not None and not 0 <= camstyle_prob <= 1:
+            raise ValueError(f'camstyle_prob must be in 0..1, got {camstyle_prob} (config key '
+                             'dataset.camstyle_prob).')
+        self.camstyle_prob = ((self.num_cams - 1) / self.num_cams if camstyle_prob is None
+                              else float(camstyle_prob))
+        self.camstyle_dir = self._camstyle_dir() if self.camstyle == 'gan' else None
+        self.colour_maps = None
+        if self.camstyle == 'colour':
+            means, covs = camera_colour_statistics(self.img_paths, self.camids, self.num_cams)
+            self.colour_maps = colour_transfer_maps(means, covs)
 
     def __len__(self) -> int:
         return len(self.img_paths)
@@ -247,10 +265,20 @@ class ReIDDataset(Dataset):
         """Number of distinct identities."""
         return len(np.unique(self.pids))
 
-    def _camstyle_dir(self) -> str:
-        if self.split != 'train':
+    def _camstyle_mode(self, camstyle: Union[bool, str]) -> Optional[str]:
+        """``None``, ``'gan'`` or ``'colour'`` from the ``camstyle`` argument."""
+        modes = {False: None, True: 'gan', 'gan': 'gan', 'colour': 'colour'}
+        if isinstance(camstyle, (bool, str)) and camstyle in modes:
+            mode = modes[camstyle]
+        else:
+            raise ValueError(f'camstyle must be False, True, \'gan\' or \'colour\', got '
+                             f'{camstyle!r} (config key dataset.camstyle).')
+        if mode is not None and self.split != 'train':
             raise ValueError(f'camstyle applies to the train split, not {self.split!r} '
                              '(config key dataset.camstyle).')
+        return mode
+
+    def _camstyle_dir(self) -> str:
         folder = osp.join(osp.dirname(osp.dirname(self.img_paths[0])),
                           'bounding_box_train_camstyle')
         if not osp.isdir(folder):
@@ -259,23 +287,34 @@ class ReIDDataset(Dataset):
                 '(<stem>_fake_<src>to<dst>.jpg) there or set dataset.camstyle=False.')
         return folder
 
-    def image_path(self, index: int) -> str:
-        """The file to read for item ``index`` (int).
+    def _other_camera(self, index: int) -> Optional[int]:
+        """With CamStyle, a uniformly drawn camera other than item ``index``'s (0-based) with
+        probability ``camstyle_prob``; else None."""
+        if self.camstyle is None or self.num_cams < 2 or random.random() >= self.camstyle_prob:
+            return None
+        src = int(self.camids[index])
+        return random.choice([c for c in range(self.num_cams) if c != src])
 
-        With CamStyle, a random camera-translated copy with probability (C-1)/C.
-        """
+    def image_path(self, index: int) -> str:
+        """The file to read for item ``index`` (int): with GAN CamStyle, a random
+        camera-translated copy with probability ``camstyle_prob``."""
         path = self.img_paths[index]
-        num_cams = self.num_cams
-        if self.camstyle_dir is None or random.random() >= (num_cams - 1) / num_cams:
+        dst = self._other_camera(index) if self.camstyle == 'gan' else None
+        if dst is None:
             return path
-        src = int(self.camids[index]) + 1
-        dst = random.choice([c for c in range(1, num_cams + 1) if c != src])
         stem = osp.splitext(osp.basename(path))[0]
-        return osp.join(self.camstyle_dir, f'{stem}_fake_{src}to{dst}.jpg')
+        return osp.join(self.camstyle_dir,
+                        f'{stem}_fake_{int(self.camids[index]) + 1}to{dst + 1}.jpg')
 
     def load_image(self, index: int) -> Any:
-        """Read the image of item ``index`` (int) as an RGB PIL image."""
-        return read_image(self.image_path(index))
+        """Read the image of item ``index`` (int) as an RGB PIL image, in another camera's
+        colours with probability ``camstyle_prob`` under colour CamStyle."""
+        img = read_image(self.image_path(index))
+        dst = self._other_camera(index) if self.camstyle == 'colour' else None
+        if dst is None:
+            return img
+        colour_map = self.colour_maps[int(self.camids[index]), dst]
+        return Image.fromarray(apply_colour_map(np.asarray(img), colour_map))
 
     def __getitem__(self, index: Union[int, Tuple[int, int]]) -> Dict[str, Any]:
         """Item ``index``, or ``(index, item_seed)``, as ``{img, index, pid, camid, is_query}``."""

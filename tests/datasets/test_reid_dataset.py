@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from mmcl_ice_plugin.datasets import ReIDDataset, UnreadableImageError, read_image
+from mmcl_ice_plugin.datasets.colour_camstyle import apply_colour_map
 
 TEST_PIPELINE = [dict(type='Resize', size=(64, 32)), dict(type='ToTensor')]
 
@@ -122,3 +123,30 @@ def test_camstyle_replaces_images_by_translated_copies(market_copy):
     targets = {p.rsplit('to', 1)[1] for p in replaced}
     assert f'{train.camids[0] + 1}.jpg' not in targets and len(targets) == num_cams - 1
     assert styled[0]['pid'] == train.pids[0]
+
+
+def test_colour_camstyle_shows_images_in_other_cameras_colours(market_copy):
+    plain = ReIDDataset(market_copy, split='train')
+    with pytest.raises(ValueError, match='dataset.camstyle'):
+        ReIDDataset(market_copy, split='train', camstyle='cyclegan')
+    with pytest.raises(ValueError, match='train split'):
+        ReIDDataset(market_copy, split='query', camstyle='colour')
+    with pytest.raises(ValueError, match='dataset.camstyle_prob'):
+        ReIDDataset(market_copy, split='train', camstyle='colour', camstyle_prob=2.0)
+    never = ReIDDataset(market_copy, split='train', camstyle='colour', camstyle_prob=0.0)
+    always = ReIDDataset(market_copy, split='train', camstyle='colour', camstyle_prob=1.0)
+    assert never.camstyle_prob == 0.0
+    default = ReIDDataset(market_copy, split='train', camstyle='colour')
+    assert default.camstyle_prob == (plain.num_cams - 1) / plain.num_cams
+    original = np.asarray(read_image(plain.img_paths[0]))
+    assert np.array_equal(np.asarray(plain.load_image(0)), original)
+    assert np.array_equal(np.asarray(never.load_image(0)), original)
+    src = int(plain.camids[0])
+    outputs = [np.asarray(always.load_image(0)) for _ in range(40)]
+    candidates = {dst: apply_colour_map(original, always.colour_maps[src, dst])
+                  for dst in range(plain.num_cams) if dst != src}
+    matched = [[dst for dst, img in candidates.items() if np.array_equal(img, out)]
+               for out in outputs]
+    assert all(m for m in matched)  # each output is the image in some other camera's colours
+    assert len({m[0] for m in matched}) > 1
+    assert always[0]['camid'] == src and always[0]['pid'] == plain.pids[0]

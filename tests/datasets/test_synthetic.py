@@ -142,6 +142,10 @@ def test_refuses_to_overwrite_and_checks_parameters(tmp_path, tiny_market):
         make_synthetic_reid(tiny_market, seed=0, **PRESETS['tiny'])
     with pytest.raises(ValueError, match='num_cams'):
         make_synthetic_reid(str(tmp_path / 'x'), num_cams=7)
+    with pytest.raises(ValueError, match='camera_coverage and split_walks'):
+        make_synthetic_reid(str(tmp_path / 'x'), split_walks=1.5)
+    with pytest.raises(ValueError, match='walk_len'):
+        make_synthetic_reid(str(tmp_path / 'x'), walk_len=0)
 
 
 def test_a_set_drawn_by_another_generator_version_counts_as_absent(tmp_path, tiny_market):
@@ -222,3 +226,26 @@ def test_frames_of_a_walk_share_their_background_and_people_do_not(drawn_people)
         same_walk.append(np.abs(first - second)[free].mean())
         other_people.append(np.abs(first - other)[free].mean())
     assert np.median(same_walk) < 0.3 * np.median(other_people)
+
+
+def test_camera_coverage_and_walk_options_shape_the_visits():
+    def visits(**options):
+        jobs = [j for j in plan_jobs(60, 10, 6, 4.0, 0, 0, seed=0, **options) if j.kind == 0]
+        cams, walks = {}, {}
+        for job in jobs:
+            cams.setdefault(job.key, set()).add(job.cam)
+            walks.setdefault((job.key, job.cam), set()).add(job.walk)
+        sizes = {}
+        for job in jobs:
+            sizes[(job.key, job.cam)] = sizes.get((job.key, job.cam), 0) + 1
+        return cams, walks, sizes
+
+    cams, _, _ = visits(camera_coverage=0.0)
+    assert {len(c) for c in cams.values()} == {2}
+    cams, _, _ = visits(camera_coverage=1.0)
+    assert {len(c) for c in cams.values()} == {6}
+    _, walks, sizes = visits(split_walks=0.0, walk_len=8)
+    assert all(len(walks[v]) == -(-sizes[v] // 8) for v in walks)
+    _, walks, sizes = visits(split_walks=1.0, walk_len=8)
+    assert all(len(walks[v]) == max(-(-sizes[v] // 8), 1 + (sizes[v] >= 3)) for v in walks)
+    assert visits() == visits(camera_coverage=0.62, walk_len=5, split_walks=0.5)

@@ -15,8 +15,6 @@ from .keys import DISTRACTOR, JUNK, PERSON, TAG_DISTRACTORS, TAG_JUNK, TAG_PIDS,
 SPLIT_DIRS = {'train': 'bounding_box_train', 'query': 'query', 'gallery': 'bounding_box_test'}
 MAX_PID = 1501  # torchreid's Market1501 parser asserts 0 <= pid <= 1501
 MAX_CAMS = 6  # ... and 1 <= camid <= 6
-_CAM_COVERAGE = 0.62  # P(an identity visits each camera beyond the first two): ~4.5 of 6
-_WALK_LEN = 5  # frames per walk at most, unless a visit has more images than 2 walks hold
 
 
 class Job(NamedTuple):
@@ -40,15 +38,17 @@ class Job(NamedTuple):
     step: int
 
 
-def _walk_sizes(n: int, rng: np.random.Generator) -> list[int]:
-    """Split a visit's ``n`` images into walks: one, or two half of the time from 3 images,
-    and as many as keep a walk at most ``_WALK_LEN`` frames long."""
-    walks = max(math.ceil(n / _WALK_LEN), 1 + int(n >= 3 and rng.random() < 0.5))
+def _walk_sizes(n: int, rng: np.random.Generator, walk_len: int, split_walks: float
+                ) -> list[int]:
+    """Split a visit's ``n`` images into walks: one, or two with probability ``split_walks``
+    from 3 images, and as many as keep a walk at most ``walk_len`` frames long."""
+    walks = max(math.ceil(n / walk_len), 1 + int(n >= 3 and rng.random() < split_walks))
     return [n // walks + int(i < n % walks) for i in range(walks)]
 
 
 def plan_jobs(num_ids_train: int, num_ids_test: int, num_cams: int, imgs_per_id_cam: float,
-              num_distractors: int, num_junk: int, seed: int) -> list[Job]:
+              num_distractors: int, num_junk: int, seed: int, camera_coverage: float = 0.62,
+              walk_len: int = 5, split_walks: float = 0.5) -> list[Job]:
     """Every file to write, in a fixed order that depends on ``seed`` and the counts only.
 
     Args:
@@ -60,6 +60,12 @@ def plan_jobs(num_ids_train: int, num_ids_test: int, num_cams: int, imgs_per_id_
         num_distractors (int): Gallery images with pid ``0000``.
         num_junk (int): Gallery images with pid ``-1``.
         seed (int): Identities, camera visits, walks and file names.
+        camera_coverage (float): Probability that an identity visits each camera beyond its
+            first two. Defaults to 0.62 (about 4.5 of 6 cameras).
+        walk_len (int): Frames per walk at most, unless a visit has more images than two
+            walks hold. Defaults to 5.
+        split_walks (float): Probability that a visit of 3 or more images comes from two
+            walks instead of one. Defaults to 0.5.
     """
     pids = np.random.default_rng([seed, TAG_PIDS]).permutation(
         np.arange(1, num_ids_train + num_ids_test + 1))
@@ -67,12 +73,12 @@ def plan_jobs(num_ids_train: int, num_ids_test: int, num_cams: int, imgs_per_id_
     for is_test, split_pids in ((False, pids[:num_ids_train]), (True, pids[num_ids_train:])):
         for pid in np.sort(split_pids).tolist():
             rng = np.random.default_rng([seed, TAG_PLAN, pid])
-            n_cams = 2 + rng.binomial(num_cams - 2, _CAM_COVERAGE)
+            n_cams = 2 + rng.binomial(num_cams - 2, camera_coverage)
             for cam in (np.sort(rng.choice(num_cams, n_cams, replace=False)) + 1).tolist():
                 n = 1 + rng.poisson(imgs_per_id_cam - 1) + int(is_test)
                 query_slot = rng.integers(n) if is_test else -1
                 index = 0
-                for walk, size in enumerate(_walk_sizes(n, rng)):
+                for walk, size in enumerate(_walk_sizes(n, rng, walk_len, split_walks)):
                     seq = int(rng.integers(1, 7))
                     frames = rng.integers(0, 150_000) + np.cumsum(rng.integers(4, 16, size))
                     for step, frame in enumerate(frames.tolist()):

@@ -31,6 +31,9 @@ def make_synthetic_reid(root: str,
                         seed: int = 0,
                         style_seed: int = 0,
                         camera_strength: float = 1.0,
+                        camera_coverage: float = 0.62,
+                        walk_len: int = 5,
+                        split_walks: float = 0.5,
                         num_workers: int = 0,
                         overwrite: bool = False,
                         progress: bool = False) -> dict[str, Any]:
@@ -69,6 +72,13 @@ def make_synthetic_reid(root: str,
             contrast, exposure and lighting depart from neutral: 0 leaves scenes, blur,
             resolution and noise to tell cameras apart, 1 is moderate, like real cameras.
             Defaults to 1.0.
+        camera_coverage (float): Probability that an identity visits each camera beyond its
+            first two; lower values leave each camera a more different subset of people.
+            Defaults to 0.62 (about 4.5 of 6 cameras).
+        walk_len (int): Frames per walk at most (a visit with more images than two walks
+            hold gets more walks). Defaults to 5.
+        split_walks (float): Probability that a visit of 3 or more images comes from two
+            walks; 0 makes every visit one tracklet of near-identical frames. Defaults to 0.5.
         num_workers (int): Worker processes; 0 or 1 draws in this process. The files do not
             depend on it. Defaults to 0.
         overwrite (bool): Delete existing split folders first; otherwise existing images are
@@ -89,13 +99,16 @@ def make_synthetic_reid(root: str,
     params = dict(num_ids_train=num_ids_train, num_ids_test=num_ids_test, num_cams=num_cams,
                   imgs_per_id_cam=float(imgs_per_id_cam), num_distractors=num_distractors,
                   num_junk=num_junk, height=height, width=width, seed=seed,
-                  style_seed=style_seed, camera_strength=float(camera_strength))
+                  style_seed=style_seed, camera_strength=float(camera_strength),
+                  camera_coverage=float(camera_coverage), walk_len=walk_len,
+                  split_walks=float(split_walks))
     _check_params(params)
     root_path = Path(root)
     _prepare_root(root_path, overwrite)
     jobs = plan_jobs(**{k: params[k] for k in ('num_ids_train', 'num_ids_test', 'num_cams',
                                                'imgs_per_id_cam', 'num_distractors',
-                                               'num_junk', 'seed')})
+                                               'num_junk', 'seed', 'camera_coverage',
+                                               'walk_len', 'split_walks')})
     start = time.perf_counter()
     render = partial(render_image, seed=seed, style_seed=style_seed,
                      camera_strength=float(camera_strength), height=height, width=width)
@@ -151,6 +164,10 @@ def _check_params(params: dict[str, Any]) -> None:
         problems.append('height must be >= 32 and width >= 16')
     if params['camera_strength'] < 0:
         problems.append('camera_strength must be >= 0')
+    if not 0 <= params['camera_coverage'] <= 1 or not 0 <= params['split_walks'] <= 1:
+        problems.append('camera_coverage and split_walks are probabilities, in 0..1')
+    if params['walk_len'] < 1:
+        problems.append('walk_len must be >= 1')
     if problems:
         raise ValueError('make_synthetic_reid: ' + '; '.join(problems))
 
