@@ -127,35 +127,59 @@ def _mean(values: List[float]) -> Optional[float]:
 
 
 def read_label_history(work_dir: str) -> List[Dict[str, object]]:
-    """Pseudo-label precision and recall per training epoch, in percent, from the latest run's
-    ``vis_data/scalars.json`` in ``work_dir``; empty for a run that logged neither (supervised).
+    """Pseudo-label quality per training epoch from the latest run's ``vis_data/scalars.json``
+    in ``work_dir``: precision and recall, and for clusters their camera view.
 
-    Each entry is ``{'epoch', 'source', 'precision', 'recall'}``, oldest first, ``epoch``
-    counted from 1 as in mmengine's logs and :func:`read_val_history`: the training epoch
-    that used the labels (so the labels of epoch ``e`` come from the model validated at
-    ``e - 1``).
+    Each entry is ``{'epoch', 'source', 'precision', 'recall', 'single_camera',
+    'clusters_per_identity', 'cameras_per_identity'}``, oldest first, ``epoch`` counted from 1
+    as in mmengine's logs and :func:`read_val_history`: the training epoch that used the labels
+    (so the labels of epoch ``e`` come from the model validated at ``e - 1``). Precision,
+    recall and ``single_camera`` are in percent.
 
     * ``source='clustering'`` (ICE's ``ClusteringHook``): the pairwise precision and recall
       of the DBSCAN clusters made before the epoch, over the whole training set (outliers are
       singletons). The hook logs them as fractions, ``pseudo_labels/precision`` and
       ``pseudo_labels/recall``, with ``step`` = the epochs done before clustering (0 first).
+      Their camera view, from the hook's ``pseudo_labels/single_camera_clusters`` (a fraction),
+      ``pseudo_labels/clusters_per_identity`` and ``pseudo_labels/cameras_per_identity``:
+      ``single_camera``, the share of the clusters whose images all come from one camera;
+      ``clusters_per_identity``, the clusters an identity's clustered images spread over, on
+      average; ``cameras_per_identity``, the cameras those identities are seen by, on average
+      (an identity split by camera has as many clusters as cameras). Each is None when the
+      hook did not log it (runs from before it did).
     * ``source='mplp'`` (MMCL): the mean over the epoch's logged lines of ``mplp_precision``
       and ``mplp_recall`` (percent; lines with ``epoch``, ``iter`` and ``step``). These are
       batch-level values of the iterations the logger recorded (every ``interval``-th and an
       epoch's last, each the value of that one batch, not a window mean), not a measure of
-      the whole bank's labels.
+      the whole bank's labels. MMCL has no clusters: the camera view is None.
 
     Precision is ``None`` where nothing was labelled positive (the logs say 0): an epoch whose
     clustering found no cluster, or whose logged batches all had no positive but the samples
-    themselves (``num_positives`` 1, as before MMCL's ``start_epoch``); recall is then 0.
+    themselves (``num_positives`` 1, as before MMCL's ``start_epoch``); recall is then 0. An
+    epoch without clusters has no camera view either (None).
+
+    Args:
+        work_dir (str): The run's work dir, holding ``<timestamp>/vis_data/scalars.json``.
+
+    Returns:
+        list[dict]: The entries, clustering epochs first, then MMCL's; empty for a run that
+        logged no pseudo-label quality (supervised) or a folder without ``scalars.json``.
     """
     clustering, mplp = {}, {}
     for entry in _latest_scalars(work_dir):
         if 'pseudo_labels/precision' in entry:
             defined = entry.get('pseudo_labels/num_clusters', 1) > 0
+            view = {}
+            for key, scale in (('single_camera_clusters', 100), ('clusters_per_identity', 1),
+                               ('cameras_per_identity', 1)):
+                value = entry.get(f'pseudo_labels/{key}')
+                view[key] = scale * float(value) if defined and value is not None else None
             clustering[int(entry['step']) + 1] = dict(
                 precision=100 * float(entry['pseudo_labels/precision']) if defined else None,
-                recall=100 * float(entry['pseudo_labels/recall']))
+                recall=100 * float(entry['pseudo_labels/recall']),
+                single_camera=view['single_camera_clusters'],
+                clusters_per_identity=view['clusters_per_identity'],
+                cameras_per_identity=view['cameras_per_identity'])
         elif 'mplp_precision' in entry and 'epoch' in entry:
             lines = mplp.setdefault(int(entry['epoch']), dict(precision=[], recall=[]))
             if entry.get('num_positives', 2) > 1:
@@ -164,7 +188,9 @@ def read_label_history(work_dir: str) -> List[Dict[str, object]]:
     history = [dict(epoch=epoch, source='clustering', **values)
                for epoch, values in sorted(clustering.items())]
     history += [dict(epoch=epoch, source='mplp', precision=_mean(lines['precision']),
-                     recall=_mean(lines['recall'])) for epoch, lines in sorted(mplp.items())]
+                     recall=_mean(lines['recall']), single_camera=None,
+                     clusters_per_identity=None, cameras_per_identity=None)
+                for epoch, lines in sorted(mplp.items())]
     return history
 
 
@@ -178,19 +204,37 @@ def checkpoint_progress(checkpoint: str) -> Tuple[int, float]:
     return int(state['meta']['epoch']), float(values.sum())
 
 
-def format_table(rows: List[dict]) -> str:
-    """A markdown table of results. Each row is a dict with ``name``, ``metrics`` (the four
-    metrics in percent, or None when the row failed) and ``train_s`` (seconds, or None when
-    nothing was trained); a failed row says ``failed`` in every column."""
-    lines = ['| method | mAP | rank-1 | rank-5 | rank-10 | train time |',
-             '| --- | ---: | ---: | ---: | ---: | ---: |']
-    for row in rows:
+def format_table(rows: List[dict],
+                 extra_columns: Optional[Dict[str, Sequence[str]]] = None) -> str:
+    """A markdown table of results.
+
+    Args:
+        rows (list[dict]): One dict per row with ``name``, ``metrics`` (the four metrics in
+            percent, or None when the row failed) and ``train_s`` (seconds, or None when
+            nothing was trained); a failed row says ``failed`` in every metric column.
+        extra_columns (dict[str, Sequence[str]], optional): Columns added after the train
+            time, header to cells (one per row, in order, written as given). Defaults to None.
+
+    Returns:
+        str: The table, one line per row after the header and the alignment line.
+    """
+    extra_columns = extra_columns or {}
+    for header, cells in extra_columns.items():
+        if len(cells) != len(rows):
+            raise ValueError(f'format_table: column {header!r} has {len(cells)} cells for '
+                             f'{len(rows)} rows')
+    lines = ['| method | mAP | rank-1 | rank-5 | rank-10 | train time |' +
+             ''.join(f' {header} |' for header in extra_columns),
+             '| --- | ---: | ---: | ---: | ---: | ---: |' + ' ---: |' * len(extra_columns)]
+    for index, row in enumerate(rows):
+        extra = ''.join(f' {cells[index]} |' for cells in extra_columns.values())
         metrics = row.get('metrics')
         if metrics is None:
-            lines.append(f"| {row['name']} | failed | failed | failed | failed | failed |")
+            lines.append(f"| {row['name']} | failed | failed | failed | failed | failed |"
+                         + extra)
             continue
         train_s = row.get('train_s')
         train_time = '-' if train_s is None else f'{train_s / 60:.1f} min'
         lines.append(f"| {row['name']} | " + ' | '.join(f'{metrics[k]:.1f}' for k in METRIC_KEYS)
-                     + f' | {train_time} |')
+                     + f' | {train_time} |' + extra)
     return '\n'.join(lines)
