@@ -40,14 +40,16 @@ train_dataloader = dict(
     drop_last=True,
     sampler=dict(_delete_=True, type='PseudoIdentitySampler', batch_size=batch_size,
                  num_instances=4, iters_per_epoch=iters_per_epoch),
-    dataset=dict(pipeline=dict(_delete_=True, type='MultiView', views=[strong, weak, strong])),
+    # GAN-free CamStyle: images also in other cameras' colours (docs/mmcl.md)
+    dataset=dict(camstyle='colour',
+                 pipeline=dict(_delete_=True, type='MultiView', views=[strong, weak, strong])),
 )
 param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=2)]
 train_cfg = dict(max_epochs=max_epochs, iters_per_epoch=iters_per_epoch, val_interval=3)
 custom_hooks = [
-    # k1 20 instead of the authors' 30: purer clusters on this domain
+    # camera-aware Jaccard (CA-Jaccard's defaults) joins tracklets across cameras; k1 20
     dict(type='ClusteringHook', extract_pipeline=weak, batch_size=128, num_workers=2,
-         k1=20, k2=6, eps=0.55, min_samples=4),
+         k1=20, k2=6, eps=0.55, min_samples=4, camera_aware_jaccard=dict()),
     dict(type='TeacherUpdateHook'),
 ]
 default_hooks = dict(logger=dict(interval=10))

@@ -33,7 +33,8 @@ train_dataloader = dict(
     batch_size=128,
     drop_last=False,
     sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True),
-    dataset=dict(pipeline=mmcl_pipeline),
+    # GAN-free CamStyle: each image in another camera's colours with p 5/6 (docs/mmcl.md)
+    dataset=dict(pipeline=mmcl_pipeline, camstyle='colour'),
 )
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[9], gamma=0.1)]
 train_cfg = dict(max_epochs=max_epochs, val_interval=3)
