@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.config import ConfigDict
 
 from mmcl_ice_plugin.engine.hooks import ClusteringHook
 from mmcl_ice_plugin.engine.hooks import clustering_hook
@@ -232,3 +233,17 @@ class _Dataset:
 
     def __len__(self):
         return len(self.pids)
+
+
+def test_features_are_extracted_from_the_images_as_their_cameras_took_them(tiny_market):
+    # CamStyle re-colours training images; the clusters must come from the originals
+    dataset = dict(type='mmcl_ice_plugin.ReIDDataset', data_root=tiny_market, split='train',
+                   camstyle='colour', pipeline=[dict(type='ToTensor')])
+    model = FakeModel(torch.zeros(1, 4))
+    runner = SimpleNamespace(cfg=ConfigDict(train_dataloader=dict(dataset=dataset)),
+                             model=model, seed=0, train_dataloader=None)
+    hook = ClusteringHook(extract_pipeline=[dict(type='ToTensor')], num_workers=0)
+    hook.before_train(runner)
+    assert hook.loader.dataset.camstyle is None
+    assert hook.loader.dataset.camstyle_prob > 0
+    assert dataset['camstyle'] == 'colour'

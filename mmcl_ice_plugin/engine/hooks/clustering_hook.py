@@ -90,6 +90,8 @@ class ClusteringHook(Hook):
             runner (Runner): The runner of the training process.
         """
         dataset_cfg = dict(runner.cfg.train_dataloader.dataset, pipeline=self.extract_pipeline)
+        if dataset_cfg.get('camstyle'):
+            dataset_cfg['camstyle'] = False  # cluster the images as their cameras took them
         self.loader = Runner.build_dataloader(
             dict(batch_size=self.batch_size, num_workers=self.num_workers,
                  sampler=dict(type='DefaultSampler', shuffle=False),
