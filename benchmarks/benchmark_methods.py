@@ -335,6 +335,20 @@ def run_row(key: str, row: dict, preset: Config, work_dir: str, domains: Dict[st
     return result
 
 
+def data_machine_failures(results: List[dict], domains: Dict[str, dict],
+                          loads: List[float]) -> List[str]:
+    """The report's data, machine and failed-row sections (a failed row names its domain
+    when it has one)."""
+    lines = ['## Data', *data_lines(domains), '', '## Machine', machine_line(loads)]
+    failed = [r for r in results if r['error']]
+    if failed:
+        lines += ['', '## Failed rows']
+        lines += [f"- {r['name']} (`{r['key']}`)"
+                  + (f" on `{r['domain']}`" if r.get('domain') else '')
+                  + f": {r['error']} (log: `{r['log']}`)" for r in failed]
+    return lines
+
+
 def machine_line(loads: List[float]) -> str:
     """What the numbers were measured on, and how busy the machine was."""
     device = (torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU')
@@ -374,13 +388,7 @@ def report(preset_name: str, results: List[dict], domains: Dict[str, dict], load
              'Train time: time in training iterations (data loading and per-epoch clustering '
              'included, validation excluded). mAP and pseudo-label precision / recall per '
              'epoch: `map_curves.png`.', '',
-             '## Data', *data_lines(domains), '',
-             '## Machine', machine_line(loads)]
-    failed = [r for r in results if r['error']]
-    if failed:
-        lines += ['', '## Failed rows']
-        lines += [f"- {r['name']} (`{r['key']}`): {r['error']} (log: `{r['log']}`)"
-                  for r in failed]
+             *data_machine_failures(results, domains, loads)]
     lines += ['', '## Commands (from the repository root)']
     lines += [f"- {r['name']}: `{r['command']}`" for r in results if r['command']]
     return '\n'.join(lines) + '\n'
@@ -447,13 +455,7 @@ def domains_report(preset_name: str, targets: Sequence[str], results: List[dict]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     lines += ['', 'Train time: time in training iterations (data loading and per-epoch '
               'clustering included, validation excluded).', '',
-              '## Data', *data_lines(domains), '',
-              '## Machine', machine_line(loads)]
-    failed = [r for r in results if r['error']]
-    if failed:
-        lines += ['', '## Failed rows']
-        lines += [f"- {r['name']} (`{r['key']}`) on `{r['domain']}`: {r['error']} (log: "
-                  f"`{r['log']}`)" for r in failed]
+              *data_machine_failures(results, domains, loads)]
     lines += ['', '## Commands (from the repository root)']
     for target, rows in by_domain.items():
         lines += ['', f'### `{target}`']
