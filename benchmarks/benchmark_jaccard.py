@@ -91,17 +91,48 @@ def make_features(num: int, dim: int, per_id: int, noise: float, noise_rank: int
     return feats, ids
 
 
-def run_one(args: argparse.Namespace) -> dict:
-    """Benchmark one N (``args.worker``) in this process; the result as a dict."""
+def singletons(labels: np.ndarray) -> np.ndarray:
+    """``labels`` with every outlier (-1) its own identity (a reference for
+    ``pseudo_label_quality``)."""
+    out = labels.copy()
+    outliers = out < 0
+    out[outliers] = out.max(initial=0) + 1 + np.arange(outliers.sum())
+    return out
+
+
+def compare_with_exact(feats: np.ndarray, indices: np.ndarray, labels: np.ndarray,
+                       args: argparse.Namespace) -> dict:
+    """The exact search's time, the approximate one's recall of its neighbours, and the
+    agreement (pairwise F, ARI) of the labels with the exact search's labels."""
     from mmcl_ice_plugin.pseudo_labels import dbscan_labels, knn_search, pseudo_label_quality
     from mmcl_ice_plugin.pseudo_labels.jaccard import jaccard_distance_from_knn
-    from mmcl_ice_plugin.pseudo_labels.knn import GPU_MAX_K, gpu_available
+    start = time.perf_counter()
+    exact_dist, exact_idx = knn_search(feats, args.k1, knn='exact')
+    exact_knn_s = time.perf_counter() - start
+    rows = np.arange(len(feats), dtype=np.int64)[:, None] * len(feats)
+    recall = np.isin(exact_idx + rows, indices + rows).mean()
+    exact_labels = dbscan_labels(
+        jaccard_distance_from_knn(feats, exact_dist, exact_idx, k2=args.k2,
+                                  max_distance=args.max_distance),
+        eps=args.eps, min_samples=args.min_samples)
+    agreement = pseudo_label_quality(labels, singletons(exact_labels))
+    return dict(exact_knn_s=exact_knn_s, knn_recall=float(recall),
+                fscore_vs_exact=agreement['fscore'], ari_vs_exact=agreement['ari'])
+
+
+def run_one(args: argparse.Namespace) -> dict:
+    """Benchmark one N (``args.worker``) in this process; the result as a dict."""
+    import torch
+
+    from mmcl_ice_plugin.pseudo_labels import dbscan_labels, knn_search, pseudo_label_quality
+    from mmcl_ice_plugin.pseudo_labels.jaccard import jaccard_distance_from_knn
+    from mmcl_ice_plugin.pseudo_labels.knn import APPROXIMATE_MIN_N
 
     feats, ids = make_features(args.worker, args.dim, args.per_id, args.noise, args.noise_rank,
                                args.shared, args.seed)
     baseline = rss_mib()
     cpu0, start = cpu_seconds(), time.perf_counter()
-    distances, indices = knn_search(feats, args.k1)
+    distances, indices = knn_search(feats, args.k1, knn=args.knn)
     t_knn = time.perf_counter()
     dist = jaccard_distance_from_knn(feats, distances, indices, k2=args.k2,
                                      max_distance=args.max_distance)
@@ -111,8 +142,16 @@ def run_one(args: argparse.Namespace) -> dict:
     cpu = cpu_seconds() - cpu0
     quality = pseudo_label_quality(labels, ids)
     peak = peak_rss_mib()
+    gpu = torch.cuda.is_available()
+    approximate = args.knn == 'approximate' or (
+        args.knn == 'auto' and not gpu and args.worker >= APPROXIMATE_MIN_N)
+    comparison = dict(exact_knn_s=None, knn_recall=None, fscore_vs_exact=None,
+                      ari_vs_exact=None)
+    if approximate and args.compare_exact:
+        comparison = compare_with_exact(feats, indices, labels, args)
     return dict(
-        n=args.worker, knn_device='gpu' if gpu_available() and args.k1 <= GPU_MAX_K else 'cpu',
+        comparison, knn='approximate' if approximate else 'exact',
+        n=args.worker, knn_device='gpu' if gpu and not approximate else 'cpu',
         knn_s=t_knn - start, jaccard_s=t_jaccard - t_knn,
         dbscan_s=t_dbscan - t_jaccard, total_s=t_dbscan - start, total_cpu_s=cpu,
         peak_growth_mib=peak - baseline, peak_rss_mib=peak, features_mib=feats.nbytes / 2**20,
@@ -156,7 +195,15 @@ COLUMNS = (  # (result key, header, width, format)
     ('peak_rss_mib', 'RSS MiB', 8, '.0f'), ('features_mib', 'feat MiB', 9, '.0f'),
     ('stored_per_row', 'nnz/row', 8, '.0f'), ('clusters', 'clusters', 8, 'd'),
     ('true_ids', '(true)', 7, 'd'), ('outliers', 'outliers', 8, 'd'), ('fscore', 'F', 5, '.2f'),
-    ('nmi', 'NMI', 5, '.2f'))
+    ('nmi', 'NMI', 5, '.2f'), ('knn', 'kNN', 11, 's'), ('knn_recall', 'recall', 6, '.4f'),
+    ('fscore_vs_exact', 'F/exact', 7, '.4f'), ('ari_vs_exact', 'ARI/exact', 9, '.4f'),
+    ('exact_knn_s', 'exact kNN s', 11, '.1f'))
+
+
+def cell(result: dict, key: str, width: int, fmt: str) -> str:
+    """One formatted table cell, '-' for a figure not measured."""
+    value = result.get(key)
+    return f'{"-":>{width}}' if value is None else f'{value:>{width}{fmt}}'
 
 
 def write_report(out_dir: str, report: dict) -> None:
@@ -169,7 +216,7 @@ def write_report(out_dir: str, report: dict) -> None:
              '| ' + ' | '.join(header for _, header, _, _ in COLUMNS) + ' |',
              '|' + '---:|' * len(COLUMNS)]
     for r in report['results']:
-        lines.append('| ' + ' | '.join(format(r[key], fmt) for key, _, _, fmt in COLUMNS) +
+        lines.append('| ' + ' | '.join(cell(r, key, 0, fmt) for key, _, _, fmt in COLUMNS) +
                      ' |')
     lines += ['', 'peak MiB: peak resident memory above the resident size once the features '
               'exist; RSS MiB: peak of the whole process (imports and features included).']
@@ -200,6 +247,11 @@ def main() -> None:
     parser.add_argument('--min-samples', type=int, default=4)
     parser.add_argument('--max-distance', type=float, default=1.0,
                         help='store only pairs closer than this (jaccard_distance max_distance)')
+    parser.add_argument('--knn', choices=('auto', 'exact', 'approximate'), default='auto',
+                        help='neighbour search (auto: approximate on the CPU from 50,000)')
+    parser.add_argument('--compare-exact', action='store_true',
+                        help='where the search is approximate, run the exact one too: its '
+                             'time, the recall of its neighbours, F and ARI against its labels')
     parser.add_argument('--timeout', type=float, default=None, help='seconds per N')
     parser.add_argument('--out-dir', default=os.path.join('work_dirs', 'benchmarks'),
                         help='folder for jaccard.json / .md / .png (default: %(default)s)')
@@ -223,7 +275,8 @@ def main() -> None:
     options = ['--dim', args.dim, '--per-id', args.per_id, '--noise', args.noise,
                '--noise-rank', args.noise_rank, '--shared', args.shared, '--seed',
                args.seed, '--k1', args.k1, '--k2', args.k2, '--eps', args.eps, '--min-samples',
-               args.min_samples, '--max-distance', args.max_distance]
+               args.min_samples, '--max-distance', args.max_distance, '--knn', args.knn] + \
+        (['--compare-exact'] if args.compare_exact else [])
     for num in args.n:
         cmd = [sys.executable, os.path.abspath(__file__), '--worker', str(num)] + \
             [str(o) for o in options]
@@ -238,7 +291,7 @@ def main() -> None:
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(r)
-        print(' '.join(f'{r[key]:>{width}{fmt}}' for key, _, width, fmt in COLUMNS), flush=True)
+        print(' '.join(cell(r, key, width, fmt) for key, _, width, fmt in COLUMNS), flush=True)
     if not results:
         raise SystemExit('no N finished; nothing written')
     print(f'kNN on the {results[0]["knn_device"].upper()}; peak MiB = peak growth above the '

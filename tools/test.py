@@ -1,6 +1,6 @@
 """Evaluate a checkpoint (or, with ``--untrained``, the initial weights) on the config's test set.
 
-    python tools/test.py configs/supervised_r50_market.py CKPT [--work-dir D] [--out FILE]
+    python tools/test.py configs/supervised_r50_market.py CKPT [--work-dir D] [--out F] [--rerank]
 """
 import argparse
 import json
@@ -22,6 +22,9 @@ def parse_args() -> argparse.Namespace:
                         help='evaluate the model as built, without loading a checkpoint')
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument('--out', help='write the metrics to this JSON file')
+    parser.add_argument('--rerank', action='store_true',
+                        help='k-reciprocal re-ranking of the test distances (k1 20, k2 6, '
+                             'lambda 0.3; test_evaluator.rerank_* to change them)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -44,12 +47,26 @@ def skip_imagenet_weights(cfg: Config) -> None:
         backbone.pretrained = False
 
 
+def enable_rerank(cfg: Config, config_file: str) -> None:
+    """Set ``rerank=True`` on every ``ReIDMetric`` of ``test_evaluator``."""
+    evaluators = cfg.get('test_evaluator')
+    evaluators = evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]
+    metrics = [e for e in evaluators if isinstance(e, dict) and e.get('type') == 'ReIDMetric']
+    if not metrics:
+        raise SystemExit(f'--rerank: the test_evaluator of {config_file} has no ReIDMetric; '
+                         "set test_evaluator = dict(type='ReIDMetric', rerank=True) instead.")
+    for metric in metrics:
+        metric['rerank'] = True
+
+
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.rerank:
+        enable_rerank(cfg, args.config)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:

@@ -22,7 +22,7 @@ SciPy sparse products, chunked to bound memory); the min-sum step costs
 ``sum_k nnz(V[:, k])^2`` pair updates plus an ``N^2`` scan of cache-sized dense accumulators.
 """
 import numbers
-from typing import Iterator, Tuple
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,7 +58,7 @@ def check_jaccard_params(k1: int, k2: int, max_distance: float = 1.0,
 
 
 def jaccard_distance(features: ArrayLike, k1: int = 30, k2: int = 6, *,
-                     max_distance: float = 1.0) -> sp.csr_matrix:
+                     max_distance: float = 1.0, knn: str = 'auto') -> sp.csr_matrix:
     """k-reciprocal Jaccard distance of ICE (k1 = 30, k2 = 6), as a sparse ``N x N`` CSR matrix.
 
     See the module docstring for the definition. The features are L2-normalised here (a no-op for
@@ -77,6 +77,9 @@ def jaccard_distance(features: ArrayLike, k1: int = 30, k2: int = 6, *,
             expansion. Defaults to 6.
         max_distance (float): Store only the pairs with ``d < max_distance``, in ``(0, 1]``.
             Defaults to 1.0 (every pair with shared support).
+        knn (str): The neighbour search, ``'exact'``, ``'approximate'`` or ``'auto'``
+            (approximate on the CPU from ``APPROXIMATE_MIN_N`` samples), see
+            :func:`~mmcl_ice_plugin.pseudo_labels.knn.knn_search`. Defaults to ``'auto'``.
 
     Returns:
         scipy.sparse.csr_matrix: The ``(N, N)`` distances.
@@ -87,7 +90,7 @@ def jaccard_distance(features: ArrayLike, k1: int = 30, k2: int = 6, *,
         raise ValueError(f'label_generator.k1 = {k1} needs at least k1 samples, got '
                          f'N = {feats.shape[0]}; lower label_generator.k1 (and k2) for such a '
                          'small dataset')
-    distances, indices = knn_search(feats, k1)
+    distances, indices = knn_search(feats, k1, knn=knn)
     return _jaccard_from_knn(feats, distances, indices.astype(np.int32), k2, max_distance)
 
 
@@ -167,11 +170,12 @@ def _indicator(mask: np.ndarray, table: np.ndarray) -> sp.csr_matrix:
     return out
 
 
-def _expanded_softmax_weights(feats: np.ndarray, knn: np.ndarray,
-                              dist2: np.ndarray) -> sp.csr_matrix:
-    """``V``: softmax of ``-(2 - 2 f_i . f_j)`` over the expanded set ``E(i)``, as CSR."""
+def _expanded_support(knn: np.ndarray, m2: Optional[int] = None) -> sp.csr_matrix:
+    """Pattern of ``E(i)`` (ones, canonical CSR) from the neighbour table ``knn`` ``(N, k1)``:
+    ``R1(i)`` united with the ``R2(c)`` of every accepted ``c in R1(i)``; ``R2`` is taken on
+    ``knn[:, :m2]``, ``m2`` defaulting to ``round(k1 / 2) + 1``."""
     num, k1 = knn.shape
-    m2 = round(k1 / 2) + 1
+    m2 = round(k1 / 2) + 1 if m2 is None else min(m2, k1)
     in_r1, in_r2 = _reciprocal_masks(knn, m2)
     r1 = _indicator(in_r1, knn)
     r2 = _indicator(in_r2, knn[:, :m2])
@@ -186,8 +190,19 @@ def _expanded_softmax_weights(feats: np.ndarray, knn: np.ndarray,
                             (cand_rows[accepted], overlap.indices[accepted])), shape=(num, num))
     expanded = (r1 + accept @ r2).tocsr()
     expanded.sum_duplicates()
-    rows = np.repeat(np.arange(num, dtype=np.int64), np.diff(expanded.indptr))
-    sq_dist = _pair_sq_distances(feats, knn, dist2, rows, expanded.indices)
+    return expanded
+
+
+def _support_rows(support: sp.csr_matrix) -> np.ndarray:
+    """The row index of every stored entry of the CSR matrix ``support``, in order."""
+    return np.repeat(np.arange(support.shape[0], dtype=np.int64), np.diff(support.indptr))
+
+
+def _expanded_softmax_weights(feats: np.ndarray, knn: np.ndarray,
+                              dist2: np.ndarray) -> sp.csr_matrix:
+    """``V``: softmax of ``-(2 - 2 f_i . f_j)`` over the expanded set ``E(i)``, as CSR."""
+    expanded = _expanded_support(knn)
+    sq_dist = _pair_sq_distances(feats, knn, dist2, _support_rows(expanded), expanded.indices)
     return _softmax_rows(expanded, sq_dist)
 
 
@@ -202,11 +217,13 @@ def _softmax_rows(support: sp.csr_matrix, sq_dist: np.ndarray) -> sp.csr_matrix:
 
 
 def _pair_sq_distances(feats: np.ndarray, knn: np.ndarray, dist2: np.ndarray,
-                       rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``2 - 2 f_i . f_j`` for the pairs ``(rows, cols)`` (sorted by row, then column).
+                       rows: np.ndarray, cols: np.ndarray,
+                       sq_norms: Optional[np.ndarray] = None) -> np.ndarray:
+    """Squared Euclidean distances of the pairs ``(rows, cols)`` (sorted by row, then column).
 
     Pairs inside the kNN table reuse its distances; the others (from the expansion) are computed
-    from the features.
+    from the features: ``2 - 2 f_i . f_j`` (L2-normalised features), or
+    ``|f_i|^2 + |f_j|^2 - 2 f_i . f_j`` when the squared norms ``sq_norms`` are given.
     """
     num, k1 = knn.shape
     order = np.argsort(knn, axis=1)
@@ -223,7 +240,10 @@ def _pair_sq_distances(feats: np.ndarray, knn: np.ndarray, dist2: np.ndarray,
     for start in range(0, missing.size, chunk):
         sel = missing[start:start + chunk]
         dots = np.einsum('ij,ij->i', feats[rows[sel]], feats[cols[sel]])
-        out[sel] = 2.0 - 2.0 * dots.astype(np.float64)
+        if sq_norms is None:
+            out[sel] = 2.0 - 2.0 * dots.astype(np.float64)
+        else:
+            out[sel] = (sq_norms[rows[sel]] + sq_norms[cols[sel]]).astype(np.float64) - 2.0 * dots
     return out
 
 
@@ -253,9 +273,11 @@ def _row_chunks(work: np.ndarray, max_rows: int) -> Iterator[Tuple[int, int]]:
         start = stop
 
 
-def _min_sum_distance(vmat: sp.csr_matrix, max_distance: float) -> sp.csr_matrix:
+def _min_sum_distance(vmat: sp.csr_matrix, max_distance: float,
+                      num_rows: Optional[int] = None) -> sp.csr_matrix:
     """``d(i, j) = max(0, 1 - S / (2 - S))``, ``S = sum_k min(V[i, k], V[j, k])``, where
-    ``d < max_distance`` (``S > 0`` for ``max_distance = 1``).
+    ``d < max_distance`` (``S > 0`` for ``max_distance = 1``), for the first ``num_rows`` rows
+    ``i`` (default all: an ``N x N`` result) against every ``j``.
 
     Inverted-index evaluation: every non-zero ``V[i, k]`` meets the non-zeros ``V[j, k]`` of
     column ``k``. For a few rows at a time the minima are summed with ``np.bincount`` into a
@@ -270,8 +292,9 @@ def _min_sum_distance(vmat: sp.csr_matrix, max_distance: float) -> sp.csr_matrix
     col_rows, col_vals = csc.indices, csc.data
     pair_counts = np.diff(col_ptr)[vmat.indices]
     row_ptr = vmat.indptr.astype(np.int64)
-    row_work = np.add.reduceat(pair_counts, row_ptr[:-1])
-    row_nnz = np.zeros(num, dtype=np.int64)
+    num_rows = num if num_rows is None else num_rows
+    row_work = np.add.reduceat(pair_counts, row_ptr[:-1])[:num_rows]
+    row_nnz = np.zeros(num_rows, dtype=np.int64)
     pieces_cols, pieces_vals = [], []
     for start, stop in _row_chunks(row_work, max(1, MAX_ACCUMULATOR_SIZE // num)):
         lo, hi = row_ptr[start], row_ptr[stop]
@@ -298,11 +321,11 @@ def _min_sum_distance(vmat: sp.csr_matrix, max_distance: float) -> sp.csr_matrix
         pieces_vals.append(dist)
     total = int(row_nnz.sum())
     index_dtype = np.int32 if max(total, num) < np.iinfo(np.int32).max else np.int64
-    indptr = np.zeros(num + 1, dtype=index_dtype)
+    indptr = np.zeros(num_rows + 1, dtype=index_dtype)
     np.cumsum(row_nnz, out=indptr[1:])
     # One array at a time, freeing its pieces, so that the peak is 1.5x the result.
     data = np.concatenate(pieces_vals)
     del pieces_vals
     indices = np.concatenate(pieces_cols).astype(index_dtype, copy=False)
     del pieces_cols
-    return sp.csr_matrix((data, indices, indptr), shape=(num, num))
+    return sp.csr_matrix((data, indices, indptr), shape=(num_rows, num))

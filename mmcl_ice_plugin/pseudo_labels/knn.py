@@ -1,8 +1,13 @@
-"""Exact k-nearest-neighbour search with faiss, each sample listed first among its own neighbours.
+"""k-nearest-neighbour search, each sample listed first among its own neighbours.
 
 This is the table ``L`` of the k-reciprocal re-ranking (Zhong et al., *Re-ranking Person
 Re-identification with k-reciprocal Encoding*, CVPR 2017) as used by ICE (Chen et al., ICCV 2021):
 ``L(i)`` holds the ``k`` nearest neighbours of ``i`` by Euclidean distance, ``i`` itself first.
+
+Exact brute force (faiss on the CPU, faiss or torch on a GPU) costs ``N^2 D``: minutes at
+100,000 images on a CPU. From ``APPROXIMATE_MIN_N`` images on the CPU, candidates come from an
+inverted-file index (faiss ``IndexIVFFlat``) on a PCA projection, and are re-ranked with exact
+distances (see :func:`approximate_knn`).
 """
 from typing import Optional, Tuple, Union
 
@@ -12,8 +17,14 @@ import torch
 
 ArrayLike = Union[np.ndarray, torch.Tensor]
 
-#: Largest ``k`` that faiss' GPU k-selection supports; larger searches run on the CPU.
+#: Largest ``k`` that faiss' GPU k-selection supports; larger GPU searches use :func:`torch_knn`.
 GPU_MAX_K = 2048
+#: Distance-matrix entries computed at once by :func:`torch_knn` (1 GiB of float32).
+TORCH_KNN_BLOCK = 1 << 28
+#: Smallest N searched approximately on the CPU by ``knn='auto'``.
+APPROXIMATE_MIN_N = 50_000
+#: Values of the ``knn`` option.
+KNN_MODES = ('auto', 'exact', 'approximate')
 
 
 def as_float32_matrix(features: ArrayLike) -> np.ndarray:
@@ -42,14 +53,57 @@ def gpu_available() -> bool:
             and torch.cuda.is_available())
 
 
-def knn_search(features: ArrayLike, k: int,
-               use_gpu: Optional[bool] = None) -> Tuple[np.ndarray, np.ndarray]:
-    """Exact ``k`` nearest neighbours by Euclidean distance, with every sample first in its own row.
+def torch_knn(queries: np.ndarray, database: np.ndarray, k: int,
+              device: Union[str, torch.device] = 'cuda') -> Tuple[np.ndarray, np.ndarray]:
+    """Exact brute-force ``k`` nearest rows of ``database`` for every query, with torch.
 
-    Brute-force faiss search of all rows against all rows (``faiss.knn``, or ``faiss.knn_gpu``
-    on a GPU; neither copies the data into an index): row ``i`` of the result is ``L(i)``, sorted
-    by increasing distance. Ties and duplicates: when another row is at exactly (or, through
-    float32 rounding, apparently less than) zero distance from ``i``, faiss may list it before
+    For GPUs where faiss cannot search (faiss without GPU support, or ``k > 2048``): blocks of
+    queries against the whole database on ``device``, squared Euclidean distances
+    ``|q|^2 + |b|^2 - 2 q . b`` from one float32 matrix product (TF32 off, so that the
+    products are as exact as faiss' on the CPU), then ``torch.topk``. The database and one
+    ``block x M`` distance block (at most ``TORCH_KNN_BLOCK`` entries) are on the device at once.
+
+    Args:
+        queries (np.ndarray): ``(Q, D)`` float32 queries.
+        database (np.ndarray): ``(M, D)`` float32 database, ``k <= M``.
+        k (int): Neighbours per query.
+        device (str | torch.device): Where to compute. Defaults to ``'cuda'``.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: float32 squared distances (clipped at 0, as faiss
+        does) and int64 indices, ``(Q, k)``, by increasing distance, as ``faiss.knn``.
+    """
+    base = torch.from_numpy(database).to(device)
+    base_sq = base.pow(2).sum(1)
+    step = max(1, TORCH_KNN_BLOCK // base.shape[0])
+    distances = np.empty((queries.shape[0], k), dtype=np.float32)
+    indices = np.empty((queries.shape[0], k), dtype=np.int64)
+    tf32 = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        for start in range(0, queries.shape[0], step):
+            block = torch.from_numpy(queries[start:start + step]).to(device)
+            dist = torch.addmm(base_sq[None, :], block, base.T, beta=1, alpha=-2)
+            dist += block.pow(2).sum(1, keepdim=True)
+            values, order = torch.topk(dist, k, dim=1, largest=False, sorted=True)
+            distances[start:start + step] = values.clamp_(min=0).cpu().numpy()
+            indices[start:start + step] = order.cpu().numpy()
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+    return distances, indices
+
+
+def knn_search(features: ArrayLike, k: int, use_gpu: Optional[bool] = None,
+               knn: str = 'exact') -> Tuple[np.ndarray, np.ndarray]:
+    """``k`` nearest neighbours by Euclidean distance, with every sample first in its own row.
+
+    ``knn='exact'``: brute-force search of all rows against all rows (``faiss.knn``; on a GPU
+    ``faiss.knn_gpu`` or :func:`torch_knn`; none copies the data into an index).
+    ``knn='approximate'``: :func:`approximate_knn` (on the CPU). ``knn='auto'``: approximate on
+    the CPU from ``APPROXIMATE_MIN_N`` rows, else exact. Row ``i`` of the result is ``L(i)``,
+    sorted by increasing distance. Ties and duplicates: when another row is at exactly (or,
+    through float32 rounding, apparently less than) zero distance from ``i``, faiss may list it
+    before
     ``i`` or leave ``i`` out entirely; ``i`` is then moved (or inserted) in front and the other
     entries keep their order (the last one is dropped if ``i`` was missing). Every row is thus
     ``[i, nearest others...]``.
@@ -58,9 +112,11 @@ def knn_search(features: ArrayLike, k: int,
         features (np.ndarray | torch.Tensor): ``(N, D)`` features, used as given (no
             normalisation).
         k (int): Neighbours per row, ``i`` itself included; ``1 <= k <= N``.
-        use_gpu (bool, optional): Whether to search on the GPU; None when faiss sees a GPU and
-            torch has CUDA. GPU searches are limited to ``k <= 2048`` (faiss); larger ones use
-            the CPU. Defaults to None.
+        use_gpu (bool, optional): Whether to search on the GPU; None when torch sees CUDA.
+            faiss searches there for ``k <= 2048`` when it has GPU support; otherwise
+            :func:`torch_knn` does. Defaults to None.
+        knn (str): ``'exact'``, ``'approximate'`` or ``'auto'`` (see above). Defaults to
+            ``'exact'``.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: ``(distances, indices)``: float32 squared Euclidean
@@ -71,17 +127,101 @@ def knn_search(features: ArrayLike, k: int,
     num = x.shape[0]
     if not 1 <= k <= num:
         raise ValueError(f'k must be in [1, N] = [1, {num}], got {k}')
+    if knn not in KNN_MODES:
+        raise ValueError(f'knn must be one of {KNN_MODES}, got {knn!r}')
+    if use_gpu is None:
+        use_gpu = torch.cuda.is_available()
+    if knn == 'approximate' or (knn == 'auto' and not use_gpu and num >= APPROXIMATE_MIN_N):
+        return _put_self_first(*approximate_knn(x, k))
     return _put_self_first(*_faiss_knn(x, x, k, use_gpu))
+
+
+def approximate_knn(features: np.ndarray, k: int, nlist: Optional[int] = None,
+                    nprobe: Optional[int] = None, pca_dim: int = 256,
+                    candidates: Optional[int] = None,
+                    seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """Approximate ``k`` nearest neighbours of every row among all rows, exact distances.
+
+    1. If ``D > pca_dim``, the rows are projected on their first ``pca_dim`` principal axes
+       (faiss ``PCAMatrix``, fitted on at most 100,000 rows).
+    2. An inverted-file index (faiss ``IndexIVFFlat``, ``nlist`` k-means cells fitted on at most
+       ``64 * nlist`` rows) returns ``candidates`` neighbours per row from its ``nprobe``
+       nearest cells, by projected distance.
+    3. The candidates' exact squared distances in ``D`` dimensions (batched matrix products)
+       order them; the ``k`` nearest are kept.
+
+    Neighbours outside the probed cells or beyond the candidates are missed (the recall is
+    measured against the exact search in ``benchmarks/benchmark_jaccard.py``); distances and the
+    order of the neighbours found are exact. Memory: the projected rows (``N * pca_dim``
+    float32, twice while the index holds them) and the ``(N, candidates)`` tables.
+
+    Args:
+        features (np.ndarray): ``(N, D)`` float32 rows.
+        k (int): Neighbours per row, ``1 <= k <= N``.
+        nlist (int, optional): Cells of the index. Defaults to None (``4 * sqrt(N)``).
+        nprobe (int, optional): Cells searched per row. Defaults to None
+            (``max(16, nlist // 16)``).
+        pca_dim (int): Projected dimension (no projection if ``D`` is not larger).
+            Defaults to 256.
+        candidates (int, optional): Candidates re-ranked exactly per row, ``>= k``. Defaults to
+            None (``2 * k``, at most ``N``).
+        seed (int): Seed of the rows drawn to fit the projection and the cells. Defaults to 0.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: float32 squared distances and int64 indices, ``(N, k)``,
+        by increasing distance (as ``faiss.knn``; missing entries: index -1, distance inf).
+    """
+    x = as_float32_matrix(features)
+    num, dim = x.shape
+    nlist = nlist or max(1, min(num // 39, int(4 * np.sqrt(num))))
+    nprobe = min(nlist, nprobe or max(16, nlist // 16))
+    candidates = min(num, candidates or 2 * k)
+    rng = np.random.default_rng(seed)
+    reduced = x
+    if dim > pca_dim:
+        pca = faiss.PCAMatrix(dim, pca_dim)
+        pca.train(x[np.sort(rng.choice(num, min(num, 100_000), replace=False))])
+        reduced = pca.apply(x)
+    index = faiss.IndexIVFFlat(faiss.IndexFlatL2(reduced.shape[1]), reduced.shape[1], nlist)
+    index.train(reduced[np.sort(rng.choice(num, min(num, 64 * nlist), replace=False))])
+    index.add(reduced)
+    index.nprobe = nprobe
+    _, cand = index.search(reduced, candidates)
+    del index, reduced
+    return _refine(x, cand, k)
+
+
+def _refine(x: np.ndarray, cand: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The ``k`` candidates of each row nearest in exact squared distance (``-1``: none)."""
+    num = x.shape[0]
+    feats = torch.from_numpy(x)
+    sq_norms = feats.pow(2).sum(1)
+    distances = np.empty((num, k), dtype=np.float32)
+    indices = np.empty((num, k), dtype=np.int64)
+    step = max(1, (1 << 24) // (cand.shape[1] * x.shape[1]))
+    for start in range(0, num, step):
+        rows = torch.from_numpy(cand[start:start + step])
+        valid = rows >= 0
+        safe = rows.clamp(min=0)
+        dots = torch.bmm(feats[safe], feats[start:start + step, :, None])[..., 0]
+        dist = sq_norms[start:start + step, None] + sq_norms[safe] - 2 * dots
+        dist = dist.clamp_(min=0).masked_fill_(~valid, float('inf'))
+        values, order = torch.topk(dist, k, dim=1, largest=False, sorted=True)
+        distances[start:start + step] = values.numpy()
+        indices[start:start + step] = torch.gather(rows, 1, order).numpy()
+    return distances, indices
 
 
 def _faiss_knn(xq: np.ndarray, xb: np.ndarray, k: int,
                use_gpu: Optional[bool]) -> Tuple[np.ndarray, np.ndarray]:
-    """faiss' brute-force search on the GPU (``k <= GPU_MAX_K``, when asked or available),
-    else on the CPU."""
+    """Brute-force search on the GPU when asked (None: when torch sees CUDA): faiss' for
+    ``k <= GPU_MAX_K`` where faiss has GPU support, else :func:`torch_knn`; on the CPU, faiss'."""
     if use_gpu is None:
-        use_gpu = gpu_available()
-    if use_gpu and k <= GPU_MAX_K:
+        use_gpu = torch.cuda.is_available()
+    if use_gpu and gpu_available() and k <= GPU_MAX_K:
         return faiss.knn_gpu(faiss.StandardGpuResources(), xq, xb, k)
+    if use_gpu:
+        return torch_knn(xq, xb, k)
     return faiss.knn(xq, xb, k)
 
 

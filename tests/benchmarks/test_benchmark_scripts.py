@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SCRIPTS = ['benchmark_jaccard.py', 'benchmark_train_step.py', 'benchmark_extraction.py']
+SCRIPTS = ['benchmark_jaccard.py', 'benchmark_train_step.py', 'benchmark_extraction.py',
+           'benchmark_rerank.py']
 
 
 def run_script(script: str, *args: str) -> str:
@@ -40,6 +41,20 @@ def check_machine(out: str, report: dict) -> None:
     assert 'machine: ' in out and 'load average after' in out
     machine = report['machine']
     assert machine['cpu'] and machine['cores'] >= 1 and machine['gpu'] is None
+
+
+@pytest.mark.slow(10)
+def test_rerank_quick(tmp_path):
+    out = run_script('benchmark_rerank.py', '--quick', '--out-dir', str(tmp_path))
+    report = load_json(tmp_path / 'rerank.json')
+    check_machine(out, report)
+    [r] = report['results']
+    assert (r['queries'], r['gallery']) == (200, 800)
+    assert r['seconds'] > 0 and r['torchreid_seconds'] > 0 and r['peak_growth_mib'] >= 0
+    assert r['max_abs_diff'] < 1e-5 and r['map_diff'] < 1e-4  # equal to torchreid's
+    assert 0 < r['map_original'] < 100 and 0 < r['map_reranked'] <= 100
+    assert f'{r["map_reranked"]:.1f}' in out
+    assert 'torchreid s' in (tmp_path / 'rerank.md').read_text()
 
 
 @pytest.mark.slow(16)

@@ -130,6 +130,8 @@ def test_invalid_hyperparameters():
         ClusteringHook(extract_pipeline=[], k1=5, k2=6)
     with pytest.raises(ValueError, match='eps'):
         ClusteringHook(extract_pipeline=[], eps=0)
+    with pytest.raises(ValueError, match=re.escape("ClusteringHook'].knn must be one of")):
+        ClusteringHook(extract_pipeline=[], knn='hnsw')
 
 
 def run_epoch(tmp_path, feats, camids, pids, hook, epoch=0):

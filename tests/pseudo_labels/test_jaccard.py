@@ -1,10 +1,13 @@
 """Sparse k-reciprocal Jaccard distance and kNN against plain dense transcriptions."""
+import faiss
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
 
 from mmcl_ice_plugin.pseudo_labels import dbscan_labels, jaccard_distance, knn_search
+from mmcl_ice_plugin.pseudo_labels import knn as knn_module
+from mmcl_ice_plugin.pseudo_labels.knn import torch_knn
 
 
 def blobs(num: int, dim: int = 64, per_id: int = 17, noise: float = 0.6,
@@ -176,6 +179,95 @@ def test_knn_duplicates_keep_self_first():
     group = np.arange(99, 140)
     for i in group:
         assert len(set(indices[i])) == 30 and set(indices[i]) <= set(group)
+
+
+def test_torch_knn_equals_faiss_on_cpu_tensors(monkeypatch):
+    feats = random_features(700, dim=48, seed=9)
+    queries = feats[:90]
+    ref_dist, ref_idx = faiss.knn(queries, feats, 25)
+    for block in (knn_module.TORCH_KNN_BLOCK, 700 * 16):  # one block; 16 queries per block
+        monkeypatch.setattr(knn_module, 'TORCH_KNN_BLOCK', block)
+        dist, idx = torch_knn(queries, feats, 25, device='cpu')
+        assert dist.dtype == np.float32 and idx.dtype == np.int64 and idx.shape == (90, 25)
+        # float32 rounding of |q|^2 + |b|^2 (about 96 here): a few 1e-5 at distance 0
+        np.testing.assert_allclose(dist, ref_dist, rtol=1e-5, atol=1e-4)
+        np.testing.assert_array_equal(idx, ref_idx)
+
+
+@pytest.mark.parametrize('faiss_gpu,k', [(False, 30), (True, knn_module.GPU_MAX_K + 1)])
+def test_gpu_searches_without_faiss_support_use_torch(monkeypatch, faiss_gpu, k):
+    feats = random_features(max(200, k + 10), dim=8, seed=10)
+    calls = []
+
+    def cpu_torch_knn(xq, xb, kk):
+        calls.append(kk)
+        return torch_knn(xq, xb, kk, device='cpu')
+
+    monkeypatch.setattr(knn_module, 'gpu_available', lambda: faiss_gpu)
+    monkeypatch.setattr(knn_module, 'torch_knn', cpu_torch_knn)
+    distances, indices = knn_search(feats, k, use_gpu=True)
+    assert calls == [k]
+    ref_dist, ref_idx = knn_search(feats, k, use_gpu=False)
+    np.testing.assert_allclose(distances, ref_dist, rtol=1e-5, atol=1e-4)
+    assert (indices == ref_idx).mean() > 0.999
+
+
+def clustered(num, dim, num_ids, spread, seed):
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((num_ids, dim))
+    ids = rng.integers(0, num_ids, num)
+    feats = (centres[ids] + spread * rng.standard_normal((num, dim))).astype(np.float32)
+    return feats / np.linalg.norm(feats, axis=1, keepdims=True), ids
+
+
+def test_approximate_knn_finds_the_exact_neighbours_with_exact_distances():
+    feats, _ = clustered(3000, 64, 150, 0.6, seed=11)
+    exact_dist, exact_idx = knn_search(feats, 20, use_gpu=False)
+    dist, idx = knn_search(feats, 20, use_gpu=False, knn='approximate')
+    np.testing.assert_array_equal(idx[:, 0], np.arange(3000))
+    assert (np.diff(dist, axis=1) >= 0).all()
+    recall = np.mean([np.isin(a, b).mean() for a, b in zip(exact_idx, idx)])
+    assert recall >= 0.99
+    # the neighbours found carry their exact distances
+    direct = ((feats[:, None, :] - feats[idx]) ** 2).sum(-1)
+    np.testing.assert_allclose(dist, direct, rtol=1e-4, atol=1e-5)
+    # a projection (D > pca_dim) and few cells probed still give exact distances
+    dist2, idx2 = knn_module.approximate_knn(feats, 20, nlist=30, nprobe=2, pca_dim=16)
+    direct2 = ((feats[:, None, :] - feats[idx2]) ** 2).sum(-1)
+    np.testing.assert_allclose(dist2, direct2, rtol=1e-4, atol=1e-5)
+    assert np.mean([np.isin(a, b).mean() for a, b in zip(exact_idx, idx2)]) > 0.5
+
+
+def test_auto_knn_is_approximate_from_the_threshold_on_the_cpu(monkeypatch):
+    feats = random_features(300, dim=16, seed=12)
+    calls = []
+    approximate = knn_module.approximate_knn
+
+    def spy(x, k):
+        calls.append(len(x))
+        return approximate(x, k)
+
+    monkeypatch.setattr(knn_module, 'approximate_knn', spy)
+    monkeypatch.setattr(knn_module, 'APPROXIMATE_MIN_N', 301)
+    knn_search(feats, 10, use_gpu=False, knn='auto')
+    assert calls == []
+    monkeypatch.setattr(knn_module, 'APPROXIMATE_MIN_N', 300)
+    knn_search(feats, 10, use_gpu=False, knn='auto')
+    assert calls == [300]
+    knn_search(feats, 10, use_gpu=False, knn='exact')
+    assert calls == [300]
+    with pytest.raises(ValueError, match='knn must be one of'):
+        knn_search(feats, 10, knn='hnsw')
+
+
+def test_jaccard_labels_from_approximate_neighbours_equal_exact_ones():
+    feats, _ = clustered(2000, 48, 100, 0.5, seed=13)
+    exact = dbscan_labels(jaccard_distance(feats, k1=20, k2=6, knn='exact'), eps=0.55,
+                          min_samples=4)
+    approx = dbscan_labels(jaccard_distance(feats, k1=20, k2=6, knn='approximate'), eps=0.55,
+                           min_samples=4)
+    assert exact.max() > 50
+    np.testing.assert_array_equal(approx, exact)
 
 
 def test_knn_rejects_bad_k():

@@ -16,6 +16,7 @@ from ...pseudo_labels import (camera_aware_jaccard_distance, camera_view_quality
 from ...pseudo_labels.ca_jaccard import CA_JACCARD_DEFAULTS, check_ca_jaccard_params
 from ...pseudo_labels.clustering import check_dbscan_params
 from ...pseudo_labels.jaccard import check_jaccard_params
+from ...pseudo_labels.knn import KNN_MODES
 from ...registry import HOOKS
 from ..dist_utils import unwrap_model
 from ..feature_extraction import extract_features
@@ -61,6 +62,9 @@ class ClusteringHook(Hook):
             (2), ``k2_inter`` (4), ``ckrnns`` (True), ``clqe`` (True) and ``warmup_k2``
             (``(3, 3)``: ``k2_intra, k2_inter`` of epoch 0, as in the authors' code; None: no
             warm-up); ``dict()`` takes them all. Defaults to None (ICE's distance).
+        knn (str): Neighbour search of ICE's distance: ``'exact'``, ``'approximate'``
+            (inverted-file index on a PCA projection, exact distances of the candidates) or
+            ``'auto'`` (approximate on a CPU from 50,000 images). Defaults to ``'auto'``.
     """
 
     priority = 'ABOVE_NORMAL'
@@ -68,8 +72,11 @@ class ClusteringHook(Hook):
     def __init__(self, extract_pipeline: Sequence[dict], batch_size: int = 128,
                  num_workers: int = 2, k1: int = 30, k2: int = 6, eps: float = 0.55,
                  min_samples: int = 4, max_distance: float = 1.0,
-                 camera_aware_jaccard: Optional[dict] = None) -> None:
+                 camera_aware_jaccard: Optional[dict] = None, knn: str = 'auto') -> None:
         check_jaccard_params(k1, k2, key=CONFIG_KEY)
+        if knn not in KNN_MODES:
+            raise ValueError(f'{CONFIG_KEY}.knn must be one of {KNN_MODES}, got {knn!r}.')
+        self.knn = knn
         check_dbscan_params(eps, min_samples, key=CONFIG_KEY)
         self.extract_pipeline = list(extract_pipeline)
         self.batch_size = batch_size
@@ -155,7 +162,7 @@ class ClusteringHook(Hook):
         """
         if self.camera_aware_jaccard is None:
             distance = jaccard_distance(feats.numpy(), k1=self.k1, k2=self.k2,
-                                        max_distance=self.max_distance)
+                                        max_distance=self.max_distance, knn=self.knn)
         else:
             params = dict(self.camera_aware_jaccard)
             warmup = params.pop('warmup_k2')

@@ -6,10 +6,10 @@ import torch
 import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-from torchreid.reid.utils import re_ranking
 
 from mmcl_ice_plugin.registry import METRICS
 from ..rank import evaluate_rank
+from ..rerank import k_reciprocal_rerank
 
 _SAMPLE_KEYS = ('feat', 'pid', 'camid', 'is_query', 'index')
 
@@ -56,10 +56,10 @@ class ReIDMetric(BaseMetric):
             Euclidean distance, like torchreid). Defaults to ``'cosine'``.
         ranks (Sequence[int]): CMC ranks to report, 1-based (``rank1``, ``rank5``, ...). A
             rank beyond the gallery size reports the last CMC value. Defaults to (1, 5, 10).
-        rerank (bool): Whether to apply k-reciprocal re-ranking (Zhong et al., CVPR 2017)
-            with torchreid's ``re_ranking`` on the distances of ``metric``. It needs the
-            (Q+G) x (Q+G) distance matrix and loops over the images in Python: fine for small
-            sets, slow and memory-hungry at Market-1501 scale. Defaults to False.
+        rerank (bool): Whether to apply k-reciprocal re-ranking (Zhong et al., CVPR 2017) to
+            the distances of ``metric``: :func:`~mmcl_ice_plugin.evaluation.k_reciprocal_rerank`,
+            the result of torchreid's ``re_ranking`` from sparse neighbour sets (MSMT17's
+            93,820 test images fit in memory). Defaults to False.
         rerank_k1 (int): k1 of the re-ranking. Defaults to 20.
         rerank_k2 (int): k2 of the re-ranking (query expansion). Defaults to 6.
         rerank_lambda (float): Weight of the original distance in the re-ranked distance.
@@ -136,13 +136,12 @@ class ReIDMetric(BaseMetric):
                              'items with is_query=True and hold gallery items (is_query=False).')
         q_mask = torch.from_numpy(is_query)
         q_feats, g_feats = feats[q_mask], feats[~q_mask]
-        distmat = pairwise_distance(q_feats, g_feats, self.metric)
         if self.rerank:
-            distmat = torch.from_numpy(re_ranking(
-                distmat.numpy(),
-                pairwise_distance(q_feats, q_feats, self.metric).numpy(),
-                pairwise_distance(g_feats, g_feats, self.metric).numpy(),
-                k1=self.rerank_k1, k2=self.rerank_k2, lambda_value=self.rerank_lambda))
+            distmat = torch.from_numpy(k_reciprocal_rerank(
+                q_feats, g_feats, self.metric, k1=self.rerank_k1, k2=self.rerank_k2,
+                lambda_value=self.rerank_lambda))
+        else:
+            distmat = pairwise_distance(q_feats, g_feats, self.metric)
         cmc, mean_ap = evaluate_rank(distmat, pids[is_query], pids[~is_query], camids[is_query],
                                      camids[~is_query], max_rank=max(self.ranks))
         print_log(f'ReIDMetric: {num_q} queries x {num_g} gallery images, {self.metric} distance'
