@@ -35,6 +35,7 @@ import torch
 from ..pseudo_labels.jaccard import (_expanded_support, _min_sum_distance, _pair_sq_distances,
                                      _query_expansion, _softmax_rows, _support_rows)
 from ..pseudo_labels.knn import as_float32_matrix, knn_search
+from .distance import pairwise_distance
 
 ArrayLike = Union[np.ndarray, torch.Tensor]
 
@@ -95,8 +96,9 @@ def k_reciprocal_rerank(query_feats: ArrayLike, gallery_feats: ArrayLike,
 
     support = _expanded_support(knn, m2=int(np.around(k1 / 2)) + 1)
     rows = _support_rows(support)
-    pair_dist = _metric_distance(
-        _pair_sq_distances(feats, knn, dist2, rows, support.indices, sq_norms), sq_norms)
+    pair_dist = _pair_sq_distances(feats, knn, dist2, rows, support.indices, sq_norms)
+    if metric == 'cosine':
+        pair_dist /= 2  # 1 - cos from 2 - 2 cos
     vmat = _softmax_rows(support, pair_dist ** 2 / row_max[rows])
     if k2 > 1:
         vmat = _query_expansion(vmat, knn[:, :k2])
@@ -106,32 +108,14 @@ def k_reciprocal_rerank(query_feats: ArrayLike, gallery_feats: ArrayLike,
     step = max(1, BLOCK_ELEMENTS // max(1, num - num_q))
     for start in range(0, num_q, step):
         stop = min(start + step, num_q)
-        block = _metric_distance(
-            _sq_distances(feats[start:stop], feats[num_q:], sq_norms, start, num_q), sq_norms)
-        original = block ** 2 / row_max[start:stop, None]
+        block = pairwise_distance(torch.from_numpy(feats[start:stop]),
+                                  torch.from_numpy(feats[num_q:]), metric).numpy()
+        original = block.astype(np.float64) ** 2 / row_max[start:stop, None]
         sub = jaccard[start:stop]
         dense_jaccard = np.ones_like(original)
         dense_jaccard[_support_rows(sub), sub.indices] = sub.data
         out[start:stop] = (1 - lambda_value) * dense_jaccard + lambda_value * original
     return out
-
-
-def _metric_distance(sq_dist: np.ndarray, sq_norms: Optional[np.ndarray]) -> np.ndarray:
-    """The metric's distance from squared Euclidean ones: half of them for L2-normalised
-    features (``1 - cos``), themselves for the Euclidean metric."""
-    return sq_dist / 2 if sq_norms is None else sq_dist
-
-
-def _sq_distances(x: np.ndarray, y: np.ndarray, sq_norms: Optional[np.ndarray], x_start: int,
-                  y_start: int) -> np.ndarray:
-    """Squared Euclidean distances between the rows of ``x`` and ``y`` (float64), with
-    ``x`` and ``y`` starting at rows ``x_start`` and ``y_start`` of the features whose squared
-    norms are ``sq_norms`` (None: L2-normalised features)."""
-    dots = (x @ y.T).astype(np.float64)
-    if sq_norms is None:
-        return 2.0 - 2.0 * dots
-    return (sq_norms[x_start:x_start + x.shape[0], None].astype(np.float64)
-            + sq_norms[None, y_start:y_start + y.shape[0]] - 2.0 * dots)
 
 
 def _largest_distance(feats: np.ndarray, sq_norms: Optional[np.ndarray]) -> np.ndarray:
