@@ -19,7 +19,8 @@ Pairs without shared support have ``d = 1`` and are not stored: the result is a 
 the reference implementation (ICE's ``faiss_rerank.py``, from SpCL) fills several dense
 ``N x N`` float32 matrices (0.67 GB each for N = 12,936). Every step is vectorised (NumPy and
 SciPy sparse products, chunked to bound memory); the min-sum step costs
-``sum_k nnz(V[:, k])^2`` pair updates plus an ``N^2`` scan of cache-sized dense accumulators.
+``sum_k nnz(V[:, k])^2`` pair updates into cache-sized dense accumulators (plus an ``N^2`` scan
+of them when every pair is stored, ``max_distance = 1``).
 """
 import numbers
 from typing import Iterator, Optional, Tuple
@@ -30,7 +31,7 @@ import scipy.sparse as sp
 from .knn import ArrayLike, as_float32_matrix, knn_search
 
 #: Upper bound on the (row, column) pairs materialised at once in the min-sum step.
-MAX_PAIRS_PER_CHUNK = 1 << 18
+MAX_PAIRS_PER_CHUNK = 1 << 20
 #: Size (float64 entries) of the dense (rows x N) accumulator of the min-sum step: cache-sized.
 MAX_ACCUMULATOR_SIZE = 1 << 18
 
@@ -58,7 +59,7 @@ def check_jaccard_params(k1: int, k2: int, max_distance: float = 1.0,
 
 
 def jaccard_distance(features: ArrayLike, k1: int = 30, k2: int = 6, *,
-                     max_distance: float = 1.0, knn: str = 'auto') -> sp.csr_matrix:
+                     max_distance: float = 1.0, knn: str = 'exact') -> sp.csr_matrix:
     """k-reciprocal Jaccard distance of ICE (k1 = 30, k2 = 6), as a sparse ``N x N`` CSR matrix.
 
     See the module docstring for the definition. The features are L2-normalised here (a no-op for
@@ -79,7 +80,7 @@ def jaccard_distance(features: ArrayLike, k1: int = 30, k2: int = 6, *,
             Defaults to 1.0 (every pair with shared support).
         knn (str): The neighbour search, ``'exact'``, ``'approximate'`` or ``'auto'``
             (approximate on the CPU from ``APPROXIMATE_MIN_N`` samples), see
-            :func:`~mmcl_ice_plugin.pseudo_labels.knn.knn_search`. Defaults to ``'auto'``.
+            :func:`~mmcl_ice_plugin.pseudo_labels.knn.knn_search`. Defaults to ``'exact'``.
 
     Returns:
         scipy.sparse.csr_matrix: The ``(N, N)`` distances.
@@ -280,10 +281,14 @@ def _min_sum_distance(vmat: sp.csr_matrix, max_distance: float,
     ``i`` (default all: an ``N x N`` result) against every ``j``.
 
     Inverted-index evaluation: every non-zero ``V[i, k]`` meets the non-zeros ``V[j, k]`` of
-    column ``k``. For a few rows at a time the minima are summed with ``np.bincount`` into a
-    dense ``(rows, N)`` float64 accumulator small enough to stay in cache; its non-zeros, in
-    row-major order, are the stored entries (sorted, and exactly symmetric since ``S[i, j]`` and
-    ``S[j, i]`` add the same terms in the same order of ``k``). Work: ``sum_k nnz(V[:, k])^2``.
+    column ``k``. For a few rows at a time the minima are summed into a dense ``(rows, N)``
+    float64 accumulator small enough to stay in cache. With ``max_distance = 1`` it is a fresh
+    ``np.bincount`` whose non-zeros, found by a scan, are the stored entries; with
+    ``max_distance < 1`` it is one array updated with ``np.add.at`` and zeroed again where
+    updated, and only the updated positions are read back, kept where ``S`` can give
+    ``d < max_distance``: no ``N^2`` allocation or scan. The entries come out sorted, and
+    exactly symmetric since ``S[i, j]`` and ``S[j, i]`` add the same terms in the same order of
+    ``k``. Work: ``sum_k nnz(V[:, k])^2`` pair updates (plus the scan for ``max_distance = 1``).
     """
     num = vmat.shape[0]
     csc = vmat.tocsc()
@@ -295,8 +300,13 @@ def _min_sum_distance(vmat: sp.csr_matrix, max_distance: float,
     num_rows = num if num_rows is None else num_rows
     row_work = np.add.reduceat(pair_counts, row_ptr[:-1])[:num_rows]
     row_nnz = np.zeros(num_rows, dtype=np.int64)
+    max_rows = max(1, MAX_ACCUMULATOR_SIZE // num)
+    acc = np.zeros(max_rows * num if max_distance < 1 else 0)
+    # d < max_distance needs S > 2 (1 - max_distance) / (2 - max_distance); less a margin
+    # for rounding, the exact test is made on the distances below.
+    min_sim = 2 * (1 - max_distance) / (2 - max_distance) - 1e-6
     pieces_cols, pieces_vals = [], []
-    for start, stop in _row_chunks(row_work, max(1, MAX_ACCUMULATOR_SIZE // num)):
+    for start, stop in _row_chunks(row_work, max_rows):
         lo, hi = row_ptr[start], row_ptr[stop]
         counts = pair_counts[lo:hi]
         firsts = np.cumsum(counts) - counts
@@ -304,19 +314,28 @@ def _min_sum_distance(vmat: sp.csr_matrix, max_distance: float,
         pos = np.arange(int(row_work[start:stop].sum()), dtype=np.int64)
         pos += np.repeat(col_ptr[vmat.indices[lo:hi]] - firsts, counts)
         local = np.arange(0, (stop - start) * num, num, dtype=np.int64)  # row offsets
-        flat = np.repeat(np.repeat(local, np.diff(row_ptr[start:stop + 1])), counts)
-        flat += col_rows[pos]
+        key = np.repeat(np.repeat(local, np.diff(row_ptr[start:stop + 1])), counts)
+        key += col_rows[pos]  # local row * N + column
         mins = np.minimum(np.repeat(vmat.data[lo:hi], counts), col_vals[pos])
-        acc = np.bincount(flat, weights=mins, minlength=(stop - start) * num)
-        nonzero = np.flatnonzero(acc != 0)  # local row * N + column, sorted
-        sim = acc[nonzero]
+        del pos
+        if max_distance < 1:
+            np.add.at(acc, key, mins)
+            sim = acc[key]
+            acc[key] = 0
+            candidates = sim > min_sim
+            key, first = np.unique(key[candidates], return_index=True)
+            sim = sim[candidates][first]
+        else:
+            sums = np.bincount(key, weights=mins, minlength=local[-1] + num)
+            key = np.flatnonzero(sums != 0)
+            sim = sums[key]
         dist = np.maximum(1.0 - sim / (2.0 - sim), 0.0).astype(np.float32)
-        dist[np.searchsorted(nonzero, local + np.arange(start, stop))] = 0  # S[i, i] = 1
+        dist[np.searchsorted(key, local + np.arange(start, stop))] = 0  # S[i, i] = 1
         keep = np.flatnonzero(dist < max_distance)
         if keep.size < dist.size:
-            nonzero, dist = nonzero[keep], dist[keep]
-        row_nnz[start:stop] = np.diff(np.searchsorted(nonzero, np.append(local, local[-1] + num)))
-        cols = nonzero - np.repeat(local, row_nnz[start:stop])
+            key, dist = key[keep], dist[keep]
+        row_nnz[start:stop] = np.diff(np.searchsorted(key, np.append(local, local[-1] + num)))
+        cols = key - np.repeat(local, row_nnz[start:stop])
         pieces_cols.append(cols.astype(np.int32))
         pieces_vals.append(dist)
     total = int(row_nnz.sum())

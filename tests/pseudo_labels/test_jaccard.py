@@ -6,6 +6,7 @@ import scipy.sparse as sp
 import torch
 
 from mmcl_ice_plugin.pseudo_labels import dbscan_labels, jaccard_distance, knn_search
+from mmcl_ice_plugin.pseudo_labels import jaccard as jaccard_module
 from mmcl_ice_plugin.pseudo_labels import knn as knn_module
 from mmcl_ice_plugin.pseudo_labels.knn import torch_knn
 
@@ -110,6 +111,22 @@ def test_max_distance_keeps_only_closer_pairs():
     np.testing.assert_array_equal(cut.indices, full.indices[keep])
     np.testing.assert_array_equal(cut.diagonal(), 0)
     np.testing.assert_array_equal(dbscan_labels(cut), dbscan_labels(full))
+
+
+def test_max_distance_same_pairs_over_many_small_chunks(monkeypatch):
+    """The cut-off path reuses one accumulator across chunks: with a few rows per chunk its
+    entries equal the full matrix's below the cut-off, bit for bit."""
+    feats = blobs(400, noise=0.8, seed=3)
+    full = jaccard_distance(feats)
+    monkeypatch.setattr(jaccard_module, 'MAX_ACCUMULATOR_SIZE', 3 * 400)
+    monkeypatch.setattr(jaccard_module, 'MAX_PAIRS_PER_CHUNK', 2000)
+    cut = jaccard_distance(feats, max_distance=0.7)
+    keep = full.data < 0.7
+    np.testing.assert_array_equal(np.diff(cut.indptr),
+                                  np.add.reduceat(keep, full.indptr[:-1]))
+    np.testing.assert_array_equal(cut.indices, full.indices[keep])
+    np.testing.assert_array_equal(cut.data, full.data[keep])
+    assert (cut != cut.T).nnz == 0
 
 
 def test_duplicate_features_are_at_distance_zero():

@@ -53,9 +53,10 @@ class ClusteringHook(Hook):
         k2 (int): Query-expansion size of the Jaccard distance. Defaults to 6.
         eps (float): DBSCAN radius. Defaults to 0.55.
         min_samples (int): DBSCAN core size, the sample included. Defaults to 4.
-        max_distance (float): Store only Jaccard distances below this, in ``(eps, 1]``. Any
-            value above ``eps`` gives the same labels, with less memory on datasets whose
-            identities overlap a lot. Defaults to 1.0 (every pair that shares support).
+        max_distance (float, optional): Store only Jaccard distances below this, in
+            ``(eps, 1]``. Any value above ``eps`` gives the same labels; 1.0 stores every pair
+            that shares support (thousands per image where identities overlap). Defaults to
+            None (``eps + 0.05``, at most 1).
         camera_aware_jaccard (dict, optional): Cluster on the camera-aware Jaccard distance
             (:func:`camera_aware_jaccard_distance`) instead of ICE's. Keys, each defaulting to
             the authors' Market-1501 value: ``k1_intra`` (5), ``k1_inter`` (20), ``k2_intra``
@@ -63,16 +64,18 @@ class ClusteringHook(Hook):
             (``(3, 3)``: ``k2_intra, k2_inter`` of epoch 0, as in the authors' code; None: no
             warm-up); ``dict()`` takes them all. Defaults to None (ICE's distance).
         knn (str): Neighbour search of ICE's distance: ``'exact'``, ``'approximate'``
-            (inverted-file index on a PCA projection, exact distances of the candidates) or
-            ``'auto'`` (approximate on a CPU from 50,000 images). Defaults to ``'auto'``.
+            (inverted-file index on a whitened PCA projection, exact distances of the
+            candidates; faster from about 50,000 images on a CPU, but the neighbours it misses
+            change the labels where identities overlap) or ``'auto'`` (approximate on a CPU
+            from 50,000 images). Defaults to ``'exact'``.
     """
 
     priority = 'ABOVE_NORMAL'
 
     def __init__(self, extract_pipeline: Sequence[dict], batch_size: int = 128,
                  num_workers: int = 2, k1: int = 30, k2: int = 6, eps: float = 0.55,
-                 min_samples: int = 4, max_distance: float = 1.0,
-                 camera_aware_jaccard: Optional[dict] = None, knn: str = 'auto') -> None:
+                 min_samples: int = 4, max_distance: Optional[float] = None,
+                 camera_aware_jaccard: Optional[dict] = None, knn: str = 'exact') -> None:
         check_jaccard_params(k1, k2, key=CONFIG_KEY)
         if knn not in KNN_MODES:
             raise ValueError(f'{CONFIG_KEY}.knn must be one of {KNN_MODES}, got {knn!r}.')
@@ -81,6 +84,8 @@ class ClusteringHook(Hook):
         self.extract_pipeline = list(extract_pipeline)
         self.batch_size = batch_size
         self.num_workers = num_workers
+        if max_distance is None:
+            max_distance = min(1.0, eps + 0.05)
         if not eps < max_distance <= 1:
             raise ValueError(f'{CONFIG_KEY}.max_distance must be in (eps, 1], got '
                              f'{max_distance}.')
