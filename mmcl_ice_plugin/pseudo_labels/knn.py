@@ -5,9 +5,11 @@ Re-identification with k-reciprocal Encoding*, CVPR 2017) as used by ICE (Chen e
 ``L(i)`` holds the ``k`` nearest neighbours of ``i`` by Euclidean distance, ``i`` itself first.
 
 Exact brute force (faiss on the CPU, faiss or torch on a GPU) costs ``N^2 D``: minutes at
-100,000 images on a CPU. From ``APPROXIMATE_MIN_N`` images on the CPU, candidates come from an
-inverted-file index (faiss ``IndexIVFFlat``) on a PCA projection, and are re-ranked with exact
-distances (see :func:`approximate_knn`).
+100,000 images on a CPU. On request (``knn='approximate'``, or ``'auto'`` from
+``APPROXIMATE_MIN_N`` images on the CPU), candidates come from an inverted-file index (faiss
+``IndexIVFFlat``) on a whitened PCA projection, and are re-ranked with exact distances (see
+:func:`approximate_knn`); where identities overlap, the neighbours it misses change the
+Jaccard labels, which is why the exact search is the default.
 """
 from typing import Optional, Tuple, Union
 
@@ -143,7 +145,9 @@ def approximate_knn(features: np.ndarray, k: int, nlist: Optional[int] = None,
     """Approximate ``k`` nearest neighbours of every row among all rows, exact distances.
 
     1. If ``D > pca_dim``, the rows are projected on their first ``pca_dim`` principal axes
-       (faiss ``PCAMatrix``, fitted on at most 100,000 rows).
+       and whitened (faiss ``PCAMatrix`` with eigenvalue power -0.5, fitted on at most 100,000
+       rows), so that a few high-variance directions shared by all identities (pose, camera)
+       do not decide the candidates alone.
     2. An inverted-file index (faiss ``IndexIVFFlat``, ``nlist`` k-means cells fitted on at most
        ``64 * nlist`` rows) returns ``candidates`` neighbours per row from its ``nprobe``
        nearest cells, by projected distance.
@@ -179,7 +183,7 @@ def approximate_knn(features: np.ndarray, k: int, nlist: Optional[int] = None,
     rng = np.random.default_rng(seed)
     reduced = x
     if dim > pca_dim:
-        pca = faiss.PCAMatrix(dim, pca_dim)
+        pca = faiss.PCAMatrix(dim, pca_dim, -0.5)
         pca.train(x[np.sort(rng.choice(num, min(num, 100_000), replace=False))])
         reduced = pca.apply(x)
     index = faiss.IndexIVFFlat(faiss.IndexFlatL2(reduced.shape[1]), reduced.shape[1], nlist)
