@@ -13,7 +13,7 @@ from PIL import Image
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPTS = ['benchmark_jaccard.py', 'benchmark_train_step.py', 'benchmark_extraction.py',
-           'benchmark_rerank.py']
+           'benchmark_rerank.py', 'benchmark_extraction_memory.py']
 
 
 def run_script(script: str, *args: str) -> str:
@@ -128,3 +128,38 @@ def test_extraction_quick(tmp_path):
     assert agreement['shapes'][0][0] == report['data']['train']
     assert '-> agree' in out
     assert 'torchreid FeatureExtractor' in (tmp_path / 'extraction.md').read_text()
+
+
+def test_extraction_memory_quick(tmp_path):
+    out = run_script('benchmark_extraction_memory.py', '--quick', '--out-dir', str(tmp_path))
+    report = load_json(tmp_path / 'extraction_memory.json')
+    results = {r['dtype']: r for r in report['results']}
+    assert set(results) == {'float32', 'float16'}
+    assert results['float32']['features_mib'] == pytest.approx(20_000 * 2048 * 4 / 2**20)
+    assert results['float16']['features_mib'] == pytest.approx(20_000 * 2048 * 2 / 2**20)
+    for r in results.values():  # held once: no list of batches, no concatenated copy
+        assert r['growth_over_features'] < 1.5 and r['features_per_s'] > 0
+    assert 'float16: 20,000 x 2048' in out
+    assert '| float32 | 20000 | 2048 |' in (tmp_path / 'extraction_memory.md').read_text()
+
+
+@pytest.mark.slow(90)
+def test_gpu_run_tiny(tmp_path):
+    out = run_script('gpu_run.py', '--tiny', '--data-root', str(tmp_path / 'data'),
+                     '--work-dir', str(tmp_path / 'work'), '--out-dir', str(tmp_path))
+    report = load_json(tmp_path / 'gpu_run.json')
+    assert report['device'] == 'CPU' and report['draw_s'] > 0
+    runs = {(r['config'], r['precision']): r for r in report['training']}
+    assert set(runs) == {('ice_r50_market', 'fp32'), ('mmcl_r50_market', 'fp32'),
+                         ('supervised_r50_market', 'fp32')}
+    for r in runs.values():
+        assert r['iterations'] == 2 and r['s_per_iter'] > 0
+        assert r['images_per_s'] == pytest.approx(8 / r['s_per_iter'])
+        assert r['peak_gpu_mib'] is None
+    clustering = report['clustering']
+    assert clustering['images'] > 0 and clustering['clusters'] >= 1
+    assert all(clustering[k] > 0 for k in ('extract_s', 'knn_s', 'jaccard_s', 'dbscan_s'))
+    assert clustering['knn_rows_compared'] > 0 and clustering['knn_rows_identical'] == 1.0
+    assert clustering['knn_max_abs_distance_diff'] < 1e-4
+    assert '| ice_r50_market | fp32 |' in out and 'ICE clustering of' in out
+    assert (tmp_path / 'gpu_run.md').read_text().startswith('Device: CPU')
