@@ -1,17 +1,17 @@
 """Time and peak memory of ICE's clustering step: kNN, k-reciprocal Jaccard distance, DBSCAN.
 
-Features: ``N // per_id`` identities in D = 2048 dimensions, each sample a uniformly drawn
-identity centre plus Gaussian noise in a 32-dimensional subspace shared by all identities,
-L2-normalised (``make_features``, seeded). The defaults make identities overlap as on real data:
-the exact labels' pairwise F-score against the identities is 0.86 at N = 12,936 and falls with
-N (``--noise 0.7 --noise-rank 0 --shared 0``: separable identities, F = 1). The report also
-gives the stored pairs per row and the pseudo labels' quality against the identities. Each N runs in a fresh subprocess so that its peak resident memory
-(``ru_maxrss``) is its own: the report gives the features' own size, the peak growth above
-the resident size measured once the features exist (imports and features excluded) and the
-process's whole peak. Times are wall-clock seconds; CPU seconds (user + system, all threads)
-are given for the total, since a shared machine makes wall-clock times noisy (the 1-minute load
-average before and after is printed too). kNN runs on the GPU when faiss and torch see one;
-Jaccard and DBSCAN always run on the CPU.
+Features: ``N // per_id`` identities in D = 2048 dimensions, each sample a uniformly drawn identity
+centre plus Gaussian noise in a 32-dimensional subspace shared by all identities, L2-normalised
+(``make_features``, seeded). The defaults make identities overlap as on real data: the exact
+labels' pairwise F-score against the identities is 0.86 at N = 12,936 and falls with N (``--noise
+0.7 --noise-rank 0 --shared 0``: separable identities, F = 1). The report also gives the stored
+pairs per row and the pseudo labels' quality against the identities. Each N runs in a fresh
+subprocess so that its peak resident memory (``ru_maxrss``) is its own: the report gives the
+features' own size, the peak growth above the resident size measured once the features exist
+(imports and features excluded) and the process's whole peak. Times are wall-clock seconds; CPU
+seconds (user + system, all threads) are given for the total, since a shared machine makes
+wall-clock times noisy (the 1-minute load average before and after is printed too). kNN runs on the
+GPU when faiss and torch see one; Jaccard and DBSCAN always run on the CPU.
 
 The table is printed and written to ``--out-dir`` (default ``work_dirs/benchmarks/``) as
 ``jaccard.json`` and ``jaccard.md``, with a plot of time and memory against N,
@@ -19,10 +19,12 @@ The table is printed and written to ``--out-dir`` (default ``work_dirs/benchmark
 
     python benchmarks/benchmark_jaccard.py                  # N = 2,000 ... 100,000 (minutes)
     python benchmarks/benchmark_jaccard.py --n 2000 12936 [--plot out.png]
+    python benchmarks/benchmark_jaccard.py --n 32621 100000 --extrapolate 1000000
     python benchmarks/benchmark_jaccard.py --quick          # N = 500, 1,000 at D = 64 (seconds)
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import resource
@@ -208,6 +210,42 @@ def cell(result: dict, key: str, width: int, fmt: str) -> str:
     return f'{"-":>{width}}' if value is None else f'{value:>{width}{fmt}}'
 
 
+EXTRAPOLATED = ('knn_s', 'jaccard_s', 'dbscan_s', 'peak_growth_mib')
+
+
+def extrapolate(results: list, num: int) -> dict:
+    """Figures for ``num`` images from the two largest measured N: each follows the power law
+    through them, ``y = y1 * (num / n1) ** p`` with ``p = log(y1 / y0) / log(n1 / n0)`` (the
+    exponents are kept: about 2 for the exact kNN, a brute force in ``N^2 D``)."""
+    first, last = sorted(results, key=lambda r: r['n'])[-2:]
+    row = dict(n=num, features_mib=last['features_mib'] * num / last['n'], exponents={},
+               from_n=[first['n'], last['n']])
+    for key in EXTRAPOLATED:
+        if first[key] > 0 and last[key] > 0:  # else no power law (a figure measured as 0)
+            power = math.log(last[key] / first[key]) / math.log(last['n'] / first['n'])
+            row[key], row['exponents'][key] = last[key] * (num / last['n']) ** power, power
+        else:
+            row[key] = row['exponents'][key] = None
+    times = [row[key] for key in ('knn_s', 'jaccard_s', 'dbscan_s')]
+    row['total_s'] = None if None in times else sum(times)
+    return row
+
+
+def describe_extrapolation(row: dict) -> str:
+    """One line for an :func:`extrapolate` row ('-' where no power law was found)."""
+    def fmt(value, spec):
+        return '-' if value is None else format(value, spec)
+    exps = ', '.join(f'{key[:-2] if key.endswith("_s") else "memory"} N^{fmt(p, ".2f")}'
+                     for key, p in row['exponents'].items())
+    hours = None if row['total_s'] is None else row['total_s'] / 3600
+    return (f'extrapolated to N = {row["n"]:,} from N = {row["from_n"][0]:,} and '
+            f'{row["from_n"][1]:,} ({exps}): kNN {fmt(row["knn_s"], ",.0f")} s, Jaccard '
+            f'{fmt(row["jaccard_s"], ",.0f")} s, DBSCAN {fmt(row["dbscan_s"], ",.1f")} s, '
+            f'total {fmt(row["total_s"], ",.0f")} s ({fmt(hours, ".1f")} h); peak memory '
+            f'{fmt(row["peak_growth_mib"], ",.0f")} MiB above {row["features_mib"]:,.0f} MiB '
+            'of features')
+
+
 def write_report(out_dir: str, report: dict) -> None:
     """``jaccard.json`` (everything) and ``jaccard.md`` (the table) in ``out_dir``."""
     with open(os.path.join(out_dir, 'jaccard.json'), 'w') as f:
@@ -222,6 +260,7 @@ def write_report(out_dir: str, report: dict) -> None:
                      ' |')
     lines += ['', 'peak MiB: peak resident memory above the resident size once the features '
               'exist; RSS MiB: peak of the whole process (imports and features included).']
+    lines += [''] + [describe_extrapolation(r) for r in report['extrapolated']]
     with open(os.path.join(out_dir, 'jaccard.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
 
@@ -256,6 +295,9 @@ def main() -> None:
     parser.add_argument('--compare-exact', action='store_true',
                         help='where the search is approximate, run the exact one too: its '
                              'time, the recall of its neighbours, F and ARI against its labels')
+    parser.add_argument('--extrapolate', type=int, nargs='+', default=[],
+                        help='also extrapolate the figures to these N from the two largest '
+                             'measured N (power laws through them)')
     parser.add_argument('--timeout', type=float, default=None, help='seconds per N')
     parser.add_argument('--out-dir', default=os.path.join('work_dirs', 'benchmarks'),
                         help='folder for jaccard.json / .md / .png (default: %(default)s)')
@@ -302,11 +344,19 @@ def main() -> None:
         raise SystemExit('no N finished; nothing written')
     print(f'kNN on the {results[0]["knn_device"].upper()}; peak MiB = peak growth above the '
           'resident size once the features exist, RSS MiB = whole process')
+    extrapolated = []
+    if args.extrapolate and len(results) < 2:
+        print('--extrapolate needs two measured N; none extrapolated')
+    elif args.extrapolate:
+        extrapolated = [extrapolate(results, num) for num in args.extrapolate]
+        for row in extrapolated:
+            print(describe_extrapolation(row))
     load_after = machine_info()['load_average']
     print(f'load average after: {load_after}')
     os.makedirs(args.out_dir, exist_ok=True)
     write_report(args.out_dir, dict(machine=machine, load_average_after=load_after,
-                                    setting=setting, options=vars(args), results=results))
+                                    setting=setting, options=vars(args), results=results,
+                                    extrapolated=extrapolated))
     plot_path = args.plot or os.path.join(args.out_dir, 'jaccard.png')
     gpu = f', kNN on {machine["gpu"]}' if results[0]['knn_device'] == 'gpu' else ''
     plot(results, plot_path, f'ICE clustering step, D = {args.dim}, {cpu_model()}, '

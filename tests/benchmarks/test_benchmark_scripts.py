@@ -59,7 +59,8 @@ def test_rerank_quick(tmp_path):
 
 @pytest.mark.slow(16)
 def test_jaccard_quick(tmp_path):
-    out = run_script('benchmark_jaccard.py', '--quick', '--out-dir', str(tmp_path))
+    out = run_script('benchmark_jaccard.py', '--quick', '--extrapolate', '4000', '--out-dir',
+                     str(tmp_path))
     report = load_json(tmp_path / 'jaccard.json')
     check_machine(out, report)
     results = report['results']
@@ -75,6 +76,16 @@ def test_jaccard_quick(tmp_path):
         assert f'{r["total_s"]:.2f}' in row
     md = (tmp_path / 'jaccard.md').read_text()
     assert md.count('\n| 500 |') == 1 and md.count('\n| 1000 |') == 1
+    (row,) = report['extrapolated']
+    assert row['n'] == 4000 and row['from_n'] == [500, 1000]
+    small, large = results
+    for key in ('knn_s', 'jaccard_s', 'dbscan_s'):  # the power law through the two sizes
+        power = row['exponents'][key]
+        assert large[key] * 2 ** power == pytest.approx(large[key] * (large[key] / small[key]))
+        assert row[key] == pytest.approx(large[key] * 4 ** power)
+    assert row['total_s'] == pytest.approx(row['knn_s'] + row['jaccard_s'] + row['dbscan_s'])
+    assert 'extrapolated to N = 4,000 from N = 500 and 1,000' in out
+    assert 'extrapolated to N = 4,000' in md
     with Image.open(tmp_path / 'jaccard.png') as img:
         assert img.format == 'PNG' and img.width > 100 and img.height > 100
 
