@@ -13,6 +13,9 @@ seconds (user + system, all threads) are given for the total, since a shared mac
 wall-clock times noisy (the 1-minute load average before and after is printed too). kNN runs on the
 GPU when faiss and torch see one; Jaccard and DBSCAN always run on the CPU.
 
+``--features F.npy --ids I.npy`` uses the first N rows of given features instead, such as the
+network features ``benchmarks/cnn_features.py`` extracts, on which neighbour searches are judged.
+
 The table is printed and written to ``--out-dir`` (default ``work_dirs/benchmarks/``) as
 ``jaccard.json`` and ``jaccard.md``, with a plot of time and memory against N,
 ``jaccard.png`` (or ``--plot PATH``).
@@ -20,6 +23,8 @@ The table is printed and written to ``--out-dir`` (default ``work_dirs/benchmark
     python benchmarks/benchmark_jaccard.py                  # N = 2,000 ... 100,000 (minutes)
     python benchmarks/benchmark_jaccard.py --n 2000 12936 [--plot out.png]
     python benchmarks/benchmark_jaccard.py --n 32621 100000 --extrapolate 1000000
+    python benchmarks/benchmark_jaccard.py --n 100000 --features F.npy --ids I.npy \\
+        --knn approximate --compare-exact
     python benchmarks/benchmark_jaccard.py --quick          # N = 500, 1,000 at D = 64 (seconds)
 """
 import argparse
@@ -132,8 +137,13 @@ def run_one(args: argparse.Namespace) -> dict:
     from mmcl_ice_plugin.pseudo_labels.jaccard import jaccard_distance_from_knn
     from mmcl_ice_plugin.pseudo_labels.knn import APPROXIMATE_MIN_N
 
-    feats, ids = make_features(args.worker, args.dim, args.per_id, args.noise, args.noise_rank,
-                               args.shared, args.seed)
+    if args.features:
+        feats = np.ascontiguousarray(np.load(args.features, mmap_mode='r')[:args.worker],
+                                     dtype=np.float32)
+        ids = np.load(args.ids)[:args.worker]
+    else:
+        feats, ids = make_features(args.worker, args.dim, args.per_id, args.noise,
+                                   args.noise_rank, args.shared, args.seed)
     baseline = rss_mib()
     cpu0, start = cpu_seconds(), time.perf_counter()
     distances, indices = knn_search(feats, args.k1, knn=args.knn)
@@ -298,6 +308,10 @@ def main() -> None:
     parser.add_argument('--extrapolate', type=int, nargs='+', default=[],
                         help='also extrapolate the figures to these N from the two largest '
                              'measured N (power laws through them)')
+    parser.add_argument('--features', default=None,
+                        help='.npy of (N, D) features to use instead of generated ones (the '
+                             'first N rows for each --n; benchmarks/cnn_features.py makes one)')
+    parser.add_argument('--ids', default=None, help='.npy of the identities of --features')
     parser.add_argument('--timeout', type=float, default=None, help='seconds per N')
     parser.add_argument('--out-dir', default=os.path.join('work_dirs', 'benchmarks'),
                         help='folder for jaccard.json / .md / .png (default: %(default)s)')
@@ -314,7 +328,15 @@ def main() -> None:
         args.max_distance = min(1.0, args.eps + 0.05)
 
     machine = machine_info()
-    setting = (f'D = {args.dim}, k1 = {args.k1}, k2 = {args.k2}, eps = {args.eps}, '
+    if args.features:
+        if not args.ids:
+            parser.error('--features needs --ids (the identities of its rows)')
+        shape = np.load(args.features, mmap_mode='r').shape
+        if max(args.n) > shape[0]:
+            parser.error(f'--n {max(args.n)} exceeds the {shape[0]} rows of {args.features}')
+        args.dim = shape[1]
+    source = f'features of {args.features}' if args.features else 'generated features'
+    setting = (f'{source}, D = {args.dim}, k1 = {args.k1}, k2 = {args.k2}, eps = {args.eps}, '
                f'min_samples = {args.min_samples}, max_distance = {args.max_distance:g}')
     print(f'machine: {describe_machine(machine)}')
     print(f'setting: {setting}')
@@ -324,7 +346,8 @@ def main() -> None:
                '--noise-rank', args.noise_rank, '--shared', args.shared, '--seed',
                args.seed, '--k1', args.k1, '--k2', args.k2, '--eps', args.eps, '--min-samples',
                args.min_samples, '--max-distance', args.max_distance, '--knn', args.knn] + \
-        (['--compare-exact'] if args.compare_exact else [])
+        (['--compare-exact'] if args.compare_exact else []) + \
+        (['--features', args.features, '--ids', args.ids] if args.features else [])
     for num in args.n:
         cmd = [sys.executable, os.path.abspath(__file__), '--worker', str(num)] + \
             [str(o) for o in options]

@@ -6,10 +6,8 @@ Re-identification with k-reciprocal Encoding*, CVPR 2017) as used by ICE (Chen e
 
 Exact brute force (faiss on the CPU, faiss or torch on a GPU) costs ``N^2 D``: minutes at
 100,000 images on a CPU. On request (``knn='approximate'``, or ``'auto'`` from
-``APPROXIMATE_MIN_N`` images on the CPU), candidates come from an inverted-file index (faiss
-``IndexIVFFlat``) on a whitened PCA projection, and are re-ranked with exact distances (see
-:func:`approximate_knn`); where identities overlap, the neighbours it misses change the
-Jaccard labels, which is why the exact search is the default.
+``APPROXIMATE_MIN_N`` images on the CPU), candidates come from a brute-force search on a PCA
+projection and are re-ranked with exact distances (see :func:`approximate_knn`).
 """
 from typing import Optional, Tuple, Union
 
@@ -138,60 +136,50 @@ def knn_search(features: ArrayLike, k: int, use_gpu: Optional[bool] = None,
     return _put_self_first(*_faiss_knn(x, x, k, use_gpu))
 
 
-def approximate_knn(features: np.ndarray, k: int, nlist: Optional[int] = None,
-                    nprobe: Optional[int] = None, pca_dim: int = 256,
-                    candidates: Optional[int] = None,
+def approximate_knn(features: np.ndarray, k: int, pca_dim: int = 256,
+                    candidates: Optional[int] = None, fit_rows: int = 100_000,
                     seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """Approximate ``k`` nearest neighbours of every row among all rows, exact distances.
 
     1. If ``D > pca_dim``, the rows are projected on their first ``pca_dim`` principal axes
-       and whitened (faiss ``PCAMatrix`` with eigenvalue power -0.5, fitted on at most 100,000
-       rows), so that a few high-variance directions shared by all identities (pose, camera)
-       do not decide the candidates alone.
-    2. An inverted-file index (faiss ``IndexIVFFlat``, ``nlist`` k-means cells fitted on at most
-       ``64 * nlist`` rows) returns ``candidates`` neighbours per row from its ``nprobe``
-       nearest cells, by projected distance.
+       (faiss ``PCAMatrix``, fitted on at most ``fit_rows`` rows).
+    2. A brute-force search in the projected space (``faiss.knn``: ``N^2 pca_dim`` instead of
+       ``N^2 D``) returns ``candidates`` neighbours per row.
     3. The candidates' exact squared distances in ``D`` dimensions (batched matrix products)
        order them; the ``k`` nearest are kept.
 
-    Neighbours outside the probed cells or beyond the candidates are missed (the recall is
-    measured against the exact search in ``benchmarks/benchmark_jaccard.py``); distances and the
-    order of the neighbours found are exact. Memory: the projected rows (``N * pca_dim``
-    float32, twice while the index holds them) and the ``(N, candidates)`` tables.
+    Only true neighbours outside a row's projected candidates are missed; distances and the
+    order of the neighbours found are exact, and without a projection (``D <= pca_dim``) the
+    result is exact. Network features keep their neighbours in few principal directions, so
+    little is missed (``benchmarks/benchmark_jaccard.py --compare-exact`` measures it);
+    features whose variance is spread evenly over all dimensions lose many. Memory: the
+    projected rows (``N * pca_dim`` float32) and the ``(N, candidates)`` tables.
 
     Args:
         features (np.ndarray): ``(N, D)`` float32 rows.
         k (int): Neighbours per row, ``1 <= k <= N``.
-        nlist (int, optional): Cells of the index. Defaults to None (``4 * sqrt(N)``).
-        nprobe (int, optional): Cells searched per row. Defaults to None
-            (``max(16, nlist // 16)``).
         pca_dim (int): Projected dimension (no projection if ``D`` is not larger).
             Defaults to 256.
         candidates (int, optional): Candidates re-ranked exactly per row, ``>= k``. Defaults to
             None (``2 * k``, at most ``N``).
-        seed (int): Seed of the rows drawn to fit the projection and the cells. Defaults to 0.
+        fit_rows (int): Rows drawn to fit the projection. Defaults to 100,000.
+        seed (int): Seed of the rows drawn to fit the projection. Defaults to 0.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: float32 squared distances and int64 indices, ``(N, k)``,
-        by increasing distance (as ``faiss.knn``; missing entries: index -1, distance inf).
+        by increasing distance (as ``faiss.knn``).
     """
     x = as_float32_matrix(features)
     num, dim = x.shape
-    nlist = nlist or max(1, min(num // 39, int(4 * np.sqrt(num))))
-    nprobe = min(nlist, nprobe or max(16, nlist // 16))
-    candidates = min(num, candidates or 2 * k)
-    rng = np.random.default_rng(seed)
+    candidates = min(num, max(k, candidates or 2 * k))
     reduced = x
     if dim > pca_dim:
-        pca = faiss.PCAMatrix(dim, pca_dim, -0.5)
-        pca.train(x[np.sort(rng.choice(num, min(num, 100_000), replace=False))])
+        rng = np.random.default_rng(seed)
+        pca = faiss.PCAMatrix(dim, pca_dim)
+        pca.train(x[np.sort(rng.choice(num, min(num, fit_rows), replace=False))])
         reduced = pca.apply(x)
-    index = faiss.IndexIVFFlat(faiss.IndexFlatL2(reduced.shape[1]), reduced.shape[1], nlist)
-    index.train(reduced[np.sort(rng.choice(num, min(num, 64 * nlist), replace=False))])
-    index.add(reduced)
-    index.nprobe = nprobe
-    _, cand = index.search(reduced, candidates)
-    del index, reduced
+    _, cand = faiss.knn(reduced, reduced, candidates)
+    del reduced
     return _refine(x, cand, k)
 
 

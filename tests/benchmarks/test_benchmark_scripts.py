@@ -8,6 +8,7 @@ import subprocess
 import sys
 from typing import List
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -88,6 +89,25 @@ def test_jaccard_quick(tmp_path):
     assert 'extrapolated to N = 4,000' in md
     with Image.open(tmp_path / 'jaccard.png') as img:
         assert img.format == 'PNG' and img.width > 100 and img.height > 100
+
+
+def test_jaccard_given_features(tmp_path):
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((20, 32))
+    ids = rng.integers(0, 20, 400)
+    feats = (centres[ids] + 0.3 * rng.standard_normal((400, 32))).astype(np.float32)
+    np.save(tmp_path / 'f.npy', feats)
+    np.save(tmp_path / 'i.npy', ids)
+    out = run_script('benchmark_jaccard.py', '--n', '300', '--features', str(tmp_path / 'f.npy'),
+                     '--ids', str(tmp_path / 'i.npy'), '--k1', '10', '--k2', '3', '--knn',
+                     'approximate', '--compare-exact', '--out-dir', str(tmp_path / 'out'))
+    report = load_json(tmp_path / 'out' / 'jaccard.json')
+    (r,) = report['results']
+    assert r['n'] == 300 and r['features_mib'] == pytest.approx(300 * 32 * 4 / 2**20)
+    assert r['true_ids'] == np.unique(ids[:300]).size and r['clusters'] >= 1
+    # 32 dimensions are not projected: the approximate search is exact here
+    assert r['knn_recall'] == 1.0 and r['fscore_vs_exact'] == 1.0
+    assert f'features of {tmp_path / "f.npy"}, D = 32' in out
 
 
 @pytest.mark.slow(13)

@@ -64,10 +64,9 @@ class ClusteringHook(Hook):
             (``(3, 3)``: ``k2_intra, k2_inter`` of epoch 0, as in the authors' code; None: no
             warm-up); ``dict()`` takes them all. Defaults to None (ICE's distance).
         knn (str): Neighbour search of ICE's distance: ``'exact'``, ``'approximate'``
-            (inverted-file index on a whitened PCA projection, exact distances of the
-            candidates; faster from about 50,000 images on a CPU, but the neighbours it misses
-            change the labels where identities overlap) or ``'auto'`` (approximate on a CPU
-            from 50,000 images). Defaults to ``'exact'``.
+            (candidates from a brute-force search on a 256-d PCA projection, re-ranked by
+            exact distance: several times faster on a CPU from about 50,000 images) or
+            ``'auto'`` (approximate on a CPU from 50,000 images). Defaults to ``'exact'``.
     """
 
     priority = 'ABOVE_NORMAL'
