@@ -300,7 +300,7 @@ def main() -> None:
     parser.add_argument('--max-distance', type=float, default=None,
                         help='store only pairs closer than this (default: eps + 0.05, as '
                              'ClusteringHook; 1.0 stores every pair that shares support)')
-    parser.add_argument('--knn', choices=('auto', 'exact', 'approximate'), default='exact',
+    parser.add_argument('--knn', choices=('auto', 'exact', 'approximate'), default='auto',
                         help='neighbour search (auto: approximate on the CPU from 50,000)')
     parser.add_argument('--compare-exact', action='store_true',
                         help='where the search is approximate, run the exact one too: its '

@@ -59,7 +59,7 @@ def check_jaccard_params(k1: int, k2: int, max_distance: float = 1.0,
 
 
 def jaccard_distance(features: ArrayLike, k1: int = 30, k2: int = 6, *,
-                     max_distance: float = 1.0, knn: str = 'exact') -> sp.csr_matrix:
+                     max_distance: float = 1.0, knn: str = 'auto') -> sp.csr_matrix:
     """k-reciprocal Jaccard distance of ICE (k1 = 30, k2 = 6), as a sparse ``N x N`` CSR matrix.
 
     See the module docstring for the definition. The features are L2-normalised here (a no-op for
@@ -80,7 +80,7 @@ def jaccard_distance(features: ArrayLike, k1: int = 30, k2: int = 6, *,
             Defaults to 1.0 (every pair with shared support).
         knn (str): The neighbour search, ``'exact'``, ``'approximate'`` or ``'auto'``
             (approximate on the CPU from ``APPROXIMATE_MIN_N`` samples), see
-            :func:`~mmcl_ice_plugin.pseudo_labels.knn.knn_search`. Defaults to ``'exact'``.
+            :func:`~mmcl_ice_plugin.pseudo_labels.knn.knn_search`. Defaults to ``'auto'``.
 
     Returns:
         scipy.sparse.csr_matrix: The ``(N, N)`` distances.
