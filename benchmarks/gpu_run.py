@@ -17,8 +17,8 @@ On a CUDA machine, in about 8 minutes with its set-up:
 3. one full ICE clustering of the training images as ``ClusteringHook`` makes it, each step
    timed: teacher-feature extraction, kNN (on the GPU), Jaccard distance and DBSCAN (CPU);
 4. torch's GPU kNN of those features (used where faiss has no GPU support) against faiss' CPU
-   search: the share of identical neighbour lists among rows without a tie (consecutive
-   distances within 1e-5), and the largest distance difference.
+   search: the share of identical neighbour lists among rows without a tie (two of the
+   ``k1 + 1`` nearest distances within 1e-5), and the largest distance difference.
 
 It prints the figures and writes ``gpu_run.json`` and ``gpu_run.md`` to ``--out-dir``.
 
@@ -98,7 +98,9 @@ def read_iterations(work_dir: str) -> list:
 
 
 def train_speed(name: str, amp: bool, data_root: str, args: argparse.Namespace) -> dict:
-    """Run one config through ``tools/train.py``; its speed figures."""
+    """Run one config through ``tools/train.py``; its speed figures (the batch size is read
+    from the config the run dumped in its work dir)."""
+    from mmengine.config import Config
     work_dir = osp.join(args.work_dir, f'{name}_{"amp" if amp else "fp32"}')
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'),
            osp.join(ROOT, 'configs', f'{name}.py'), '--work-dir', work_dir, '--no-validate']
@@ -113,8 +115,7 @@ def train_speed(name: str, amp: bool, data_root: str, args: argparse.Namespace) 
         raise RuntimeError(f'{name} ({"amp" if amp else "fp32"}) failed:\n{proc.stderr[-3000:]}')
     records = read_iterations(work_dir)
     times = [r['time'] for r in records[args.warmup:]] or [r['time'] for r in records]
-    batch = 8 if args.tiny else dict(ice_r50_market=32, mmcl_r50_market=128,
-                                     supervised_r50_market=64)[name]
+    batch = Config.fromfile(osp.join(work_dir, f'{name}.py')).train_dataloader.batch_size
     s_iter = statistics.median(times)
     memory = max((r.get('memory', 0) for r in records), default=0)
     return dict(config=name, precision='amp' if amp else 'fp32', iterations=len(records),
@@ -144,6 +145,7 @@ def clustering_split(data_root: str, args: argparse.Namespace) -> dict:
     hook = cfg.custom_hooks[0]
     k1, k2 = (10, 3) if args.tiny else (hook.k1, hook.k2)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    torch.manual_seed(0)  # the same untrained weights every run
     model = MODELS.build(cfg.model).to(device).eval()
     loader = Runner.build_dataloader(dict(
         batch_size=hook.batch_size, num_workers=0 if args.tiny else args.workers,
@@ -168,11 +170,13 @@ def clustering_split(data_root: str, args: argparse.Namespace) -> dict:
     labels = dbscan_labels(dist, eps=hook.eps, min_samples=hook.min_samples)
     timings['dbscan_s'] = time.perf_counter() - start
     # torch's search on the device (the GPU path without faiss GPU support) against faiss'.
+    # One neighbour more than compared, so that a tie at the k1-th place is seen too.
     x = as_float32_matrix(feats)
-    cpu_dist, cpu_idx = faiss.knn(x, x, k1)
-    dev_dist, dev_idx = torch_knn(x, x, k1, device=device)
-    gaps = np.diff(cpu_dist, axis=1)
-    untied = (gaps > 1e-5).all(1)
+    cpu_dist, cpu_idx = faiss.knn(x, x, k1 + 1)
+    dev_dist, dev_idx = torch_knn(x, x, k1 + 1, device=device)
+    untied = (np.diff(cpu_dist, axis=1) > 1e-5).all(1)
+    cpu_dist, cpu_idx, dev_dist, dev_idx = (a[:, :k1] for a in (cpu_dist, cpu_idx, dev_dist,
+                                                                dev_idx))
     return dict(timings, images=len(feats), clusters=int(labels.max() + 1),
                 outliers=int((labels < 0).sum()), knn_device=device,
                 knn_rows_identical=float((dev_idx[untied] == cpu_idx[untied]).all(1).mean()),
