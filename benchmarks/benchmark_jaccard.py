@@ -325,7 +325,8 @@ def main() -> None:
     if args.quick:
         args.n, args.dim = [500, 1000], 64
     if args.max_distance is None:
-        args.max_distance = min(1.0, args.eps + 0.05)
+        from mmcl_ice_plugin.pseudo_labels.jaccard import max_distance_for
+        args.max_distance = max_distance_for(args.eps)
 
     machine = machine_info()
     if args.features:

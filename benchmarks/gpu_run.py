@@ -133,7 +133,8 @@ def clustering_split(data_root: str, args: argparse.Namespace) -> dict:
 
     from mmcl_ice_plugin.engine.feature_extraction import extract_features
     from mmcl_ice_plugin.pseudo_labels import dbscan_labels, knn_search
-    from mmcl_ice_plugin.pseudo_labels.jaccard import jaccard_distance_from_knn
+    from mmcl_ice_plugin.pseudo_labels.jaccard import (jaccard_distance_from_knn,
+                                                       max_distance_for)
     from mmcl_ice_plugin.pseudo_labels.knn import as_float32_matrix, torch_knn
     from mmcl_ice_plugin.registry import MODELS
 
@@ -164,7 +165,7 @@ def clustering_split(data_root: str, args: argparse.Namespace) -> dict:
     timings['knn_s'] = time.perf_counter() - start
     start = time.perf_counter()
     dist = jaccard_distance_from_knn(feats, distances, indices, k2=k2,
-                                     max_distance=min(1.0, hook.eps + 0.05))
+                                     max_distance=max_distance_for(hook.eps))
     timings['jaccard_s'] = time.perf_counter() - start
     start = time.perf_counter()
     labels = dbscan_labels(dist, eps=hook.eps, min_samples=hook.min_samples)

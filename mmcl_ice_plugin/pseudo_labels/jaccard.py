@@ -36,6 +36,19 @@ MAX_PAIRS_PER_CHUNK = 1 << 20
 MAX_ACCUMULATOR_SIZE = 1 << 18
 
 
+def max_distance_for(eps: float) -> float:
+    """The storage cut-off that keeps every pair DBSCAN with radius ``eps`` uses:
+    ``min(1, eps + 0.05)`` (any value above ``eps`` gives the same labels).
+
+    Args:
+        eps (float): The DBSCAN radius.
+
+    Returns:
+        float: The ``max_distance`` to pass to :func:`jaccard_distance`.
+    """
+    return min(1.0, eps + 0.05)
+
+
 def check_jaccard_params(k1: int, k2: int, max_distance: float = 1.0,
                          key: str = 'label_generator') -> None:
     """Raise a ``ValueError`` naming the config key if a parameter is invalid.

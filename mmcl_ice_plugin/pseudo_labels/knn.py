@@ -171,20 +171,19 @@ def approximate_knn(features: np.ndarray, k: int, pca_dim: int = 256,
     """
     x = as_float32_matrix(features)
     num, dim = x.shape
-    candidates = min(num, max(k, candidates or 2 * k))
-    reduced = x
-    if dim > pca_dim:
-        rng = np.random.default_rng(seed)
-        pca = faiss.PCAMatrix(dim, pca_dim)
-        pca.train(x[np.sort(rng.choice(num, min(num, fit_rows), replace=False))])
-        reduced = pca.apply(x)
-    _, cand = faiss.knn(reduced, reduced, candidates)
+    if dim <= pca_dim:  # nothing to project: the brute force is the exact search
+        return faiss.knn(x, x, k)
+    rng = np.random.default_rng(seed)
+    pca = faiss.PCAMatrix(dim, pca_dim)
+    pca.train(x[np.sort(rng.choice(num, min(num, fit_rows), replace=False))])
+    reduced = pca.apply(x)
+    _, cand = faiss.knn(reduced, reduced, min(num, max(k, candidates or 2 * k)))
     del reduced
     return _refine(x, cand, k)
 
 
 def _refine(x: np.ndarray, cand: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
-    """The ``k`` candidates of each row nearest in exact squared distance (``-1``: none)."""
+    """The ``k`` candidates of each row nearest in exact squared distance."""
     num = x.shape[0]
     feats = torch.from_numpy(x)
     sq_norms = feats.pow(2).sum(1)
@@ -193,11 +192,8 @@ def _refine(x: np.ndarray, cand: np.ndarray, k: int) -> Tuple[np.ndarray, np.nda
     step = max(1, (1 << 24) // (cand.shape[1] * x.shape[1]))
     for start in range(0, num, step):
         rows = torch.from_numpy(cand[start:start + step])
-        valid = rows >= 0
-        safe = rows.clamp(min=0)
-        dots = torch.bmm(feats[safe], feats[start:start + step, :, None])[..., 0]
-        dist = sq_norms[start:start + step, None] + sq_norms[safe] - 2 * dots
-        dist = dist.clamp_(min=0).masked_fill_(~valid, float('inf'))
+        dots = torch.bmm(feats[rows], feats[start:start + step, :, None])[..., 0]
+        dist = (sq_norms[start:start + step, None] + sq_norms[rows] - 2 * dots).clamp_(min=0)
         values, order = torch.topk(dist, k, dim=1, largest=False, sorted=True)
         distances[start:start + step] = values.numpy()
         indices[start:start + step] = torch.gather(rows, 1, order).numpy()

@@ -249,3 +249,10 @@ def test_features_are_extracted_from_the_images_as_their_cameras_took_them(tiny_
     assert hook.loader.dataset.camstyle is None
     assert hook.loader.dataset.camstyle_prob > 0
     assert dataset['camstyle'] == 'colour'
+
+
+def test_default_storage_cutoff_follows_eps():
+    """Stored distances stop just above eps (the pairs DBSCAN uses), at most 1."""
+    assert ClusteringHook(extract_pipeline=[], eps=0.5).max_distance == pytest.approx(0.55)
+    assert ClusteringHook(extract_pipeline=[], eps=0.98).max_distance == 1.0
+    assert ClusteringHook(extract_pipeline=[], eps=0.5, max_distance=0.9).max_distance == 0.9

@@ -15,7 +15,7 @@ from ...pseudo_labels import (camera_aware_jaccard_distance, camera_view_quality
                               jaccard_distance, pseudo_label_quality)
 from ...pseudo_labels.ca_jaccard import CA_JACCARD_DEFAULTS, check_ca_jaccard_params
 from ...pseudo_labels.clustering import check_dbscan_params
-from ...pseudo_labels.jaccard import check_jaccard_params
+from ...pseudo_labels.jaccard import check_jaccard_params, max_distance_for
 from ...pseudo_labels.knn import KNN_MODES
 from ...registry import HOOKS
 from ..dist_utils import unwrap_model
@@ -84,7 +84,7 @@ class ClusteringHook(Hook):
         self.batch_size = batch_size
         self.num_workers = num_workers
         if max_distance is None:
-            max_distance = min(1.0, eps + 0.05)
+            max_distance = max_distance_for(eps)
         if not eps < max_distance <= 1:
             raise ValueError(f'{CONFIG_KEY}.max_distance must be in (eps, 1], got '
                              f'{max_distance}.')
